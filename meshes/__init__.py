@@ -1,0 +1,42 @@
+"""Geometry and mesh generation with gmsh (rank 0 only; ``solver.domain`` distributes).
+
+shapes.py  one OpenCASCADE builder per case-file shape
+model.py   bodies + outer vacuum sphere, physical groups, size field, meshing, mesh report
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import gmsh
+
+from meshes.model import (
+    OUTER,
+    VACUUM,
+    GeometryModel,
+    MeshReport,
+    body_tag,
+    build_geometry,
+    generate_mesh,
+)
+
+__all__ = [
+    "OUTER",
+    "VACUUM",
+    "GeometryModel",
+    "MeshReport",
+    "body_tag",
+    "build_geometry",
+    "generate_mesh",
+    "gmsh_session",
+]
+
+
+@contextmanager
+def gmsh_session() -> Iterator[None]:
+    """An initialised, quiet gmsh that is finalised whatever happens."""
+    gmsh.initialize(interruptible=False)
+    gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        yield
+    finally:
+        gmsh.finalize()

@@ -1,0 +1,303 @@
+"""The computational domain as a gmsh model: bodies (Omega) inside an outer vacuum sphere.
+
+Lengths are in units of lambda. Physical groups, which ``solver.domain`` reads back:
+    volume  k+1 "body<k+1>"   the k-th body of the case (0-based k)
+    volume  VACUUM "vacuum"
+    surface k+1 "surface<k+1>" the boundary of the k-th body
+    surface OUTER "outer"     the outer sphere Gamma_inf
+The element size is ``surface_size`` at every body surface and within ``layer`` lambdas under it
+(one lambda on the vacuum side), then grows linearly (slope ``growth``) to ``far_size`` towards
+the outer sphere: the screened fields vary on the scale lambda only under the surface.
+"""
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import gmsh
+import numpy as np
+
+from meshes.shapes import DimTags, build_shape
+from solver.case import Case
+from solver.errors import CaseError, MeshError
+
+VACUUM = 1000
+OUTER = 1000
+occ = gmsh.model.occ
+
+
+def body_tag(index: int) -> int:
+    """Physical tag of the body with 0-based ``index`` (its volume and its surface)."""
+    return index + 1
+
+
+@dataclass
+class GeometryModel:
+    """What ``build_geometry`` put into the gmsh model, in lambda units."""
+
+    body_volumes: list[list[int]]
+    vacuum_volumes: list[int]
+    body_surfaces: list[list[int]]
+    outer_surfaces: list[int]
+    center: np.ndarray
+    bounding_radius: float
+    outer_radius: float
+
+
+@dataclass
+class MeshReport:
+    """Numbers a user wants about a mesh; lengths in lambda."""
+
+    cells: int
+    cells_by_region: dict[str, int]
+    nodes: int
+    order: int
+    h_min: float
+    h_max: float
+    quality_min: float  # minimum signed inverse condition number (1 = regular tetrahedron)
+    quality_mean: float
+    center: list[float]
+    bounding_radius: float
+    outer_radius: float
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _enclosing_sphere(spheres: list[tuple[np.ndarray, float]]) -> tuple[np.ndarray, float]:
+    lo = np.min([c - r for c, r in spheres], axis=0)
+    hi = np.max([c + r for c, r in spheres], axis=0)
+    center = 0.5 * (lo + hi)
+    return center, max(float(np.linalg.norm(c - center)) + r for c, r in spheres)
+
+
+def _volume(dimtags: DimTags) -> float:
+    return sum(occ.getMass(d, t) for d, t in dimtags if d == 3)
+
+
+def _build_body(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
+    body = case.geometry.bodies[index]
+    key = f"geometry.body[{index + 1}]"
+    unit_m, lambda_m = case.geometry.unit_m, case.material.lambda_m
+    dimtags, center, radius = build_shape(body.shape, unit_m, lambda_m, key)
+    if body.subtract:
+        holes = []
+        for j, hole in enumerate(body.subtract):
+            holes += build_shape(hole, unit_m, lambda_m, f"{key}.subtract[{j + 1}]")[0]
+        dimtags, _ = occ.cut(dimtags, holes)
+        occ.synchronize()
+        if not [dt for dt in dimtags if dt[0] == 3]:
+            raise CaseError("removes the whole body", f"{key}.subtract")
+    occ.synchronize()
+    return dimtags, center, radius
+
+
+def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
+    for i in range(len(bodies)):
+        for j in range(i + 1, len(bodies)):
+            common, _ = occ.intersect(bodies[i], bodies[j], removeObject=False, removeTool=False)
+            occ.synchronize()
+            overlap = _volume(common)
+            if common:
+                occ.remove(common, recursive=True)
+                occ.synchronize()
+            if overlap > 1e-9 * min(_volume(bodies[i]), _volume(bodies[j])):
+                raise CaseError(
+                    f"bodies {names[i]!r} and {names[j]!r} overlap (common volume "
+                    f"{overlap:.3g} lambda^3); separate superconductors must not touch",
+                    f"geometry.body[{j + 1}]",
+                )
+
+
+def build_geometry(case: Case) -> GeometryModel:
+    """Build the bodies and the outer vacuum sphere in the current gmsh model."""
+    gmsh.model.add(case.name)
+    names = [b.name for b in case.geometry.bodies]
+    bodies, spheres = [], []
+    for k in range(len(names)):
+        dimtags, center, radius = _build_body(case, k)
+        bodies.append(dimtags)
+        spheres.append((center, radius))
+    _check_overlaps(bodies, names)
+
+    center, bounding_radius = _enclosing_sphere(spheres)
+    spec = case.mesh
+    if spec.outer_radius is not None:
+        outer_radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
+        key = "mesh.outer_radius"
+    else:
+        outer_radius = spec.far_field * bounding_radius
+        key = "mesh.far_field"
+    for name, (c, r) in zip(names, spheres, strict=True):
+        reach = float(np.linalg.norm(c - center)) + r
+        if reach + 1.0 > outer_radius:
+            lam = case.lambda_in_units
+            raise CaseError(
+                f"body {name!r} reaches {reach * lam:.4g} {case.geometry.unit} from the centre, "
+                f"beyond the outer vacuum sphere of radius {outer_radius * lam:.4g} "
+                f"{case.geometry.unit} (it needs at least one lambda of vacuum around it)",
+                key,
+            )
+
+    outer = occ.addSphere(*center, outer_radius)
+    flat = [dt for dimtags in bodies for dt in dimtags]
+    _, fragment_map = occ.fragment([(3, outer)], flat)
+    occ.synchronize()
+
+    # fragment_map[0] holds the pieces of the outer sphere, then one entry per body entity.
+    body_volumes: list[list[int]] = []
+    position = 1
+    for dimtags in bodies:
+        pieces = fragment_map[position : position + len(dimtags)]
+        position += len(dimtags)
+        body_volumes.append(sorted({t for piece in pieces for d, t in piece if d == 3}))
+    in_bodies = {t for vols in body_volumes for t in vols}
+    vacuum = sorted(t for d, t in gmsh.model.getEntities(3) if t not in in_bodies)
+
+    body_surfaces = [
+        sorted({abs(t) for _, t in gmsh.model.getBoundary([(3, v) for v in vols], oriented=False)})
+        for vols in body_volumes
+    ]
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            if set(body_surfaces[i]) & set(body_surfaces[j]):
+                raise CaseError(
+                    f"bodies {names[i]!r} and {names[j]!r} touch; separate superconductors "
+                    "need vacuum between them",
+                    f"geometry.body[{j + 1}]",
+                )
+    all_volumes = [(3, t) for t in vacuum + sorted(in_bodies)]
+    outer_surfaces = sorted(
+        {abs(t) for _, t in gmsh.model.getBoundary(all_volumes, oriented=False)}
+    )
+
+    for k, (vols, surfs) in enumerate(zip(body_volumes, body_surfaces, strict=True)):
+        gmsh.model.addPhysicalGroup(3, vols, body_tag(k), f"body{k + 1}")
+        gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
+    gmsh.model.addPhysicalGroup(3, vacuum, VACUUM, "vacuum")
+    gmsh.model.addPhysicalGroup(2, outer_surfaces, OUTER, "outer")
+    return GeometryModel(
+        body_volumes=body_volumes,
+        vacuum_volumes=vacuum,
+        body_surfaces=body_surfaces,
+        outer_surfaces=outer_surfaces,
+        center=center,
+        bounding_radius=bounding_radius,
+        outer_radius=outer_radius,
+    )
+
+
+def far_size(model: GeometryModel, case: Case) -> float:
+    """Element size on the outer sphere, lambda."""
+    return case.mesh.far_size or max(case.mesh.surface_size, model.outer_radius / 8.0)
+
+
+def _threshold(distance: int, h_surface: float, h_far: float, depth: float, growth: float) -> int:
+    fields = gmsh.model.mesh.field
+    threshold = fields.add("Threshold")
+    fields.setNumber(threshold, "InField", distance)
+    fields.setNumber(threshold, "SizeMin", h_surface)
+    fields.setNumber(threshold, "SizeMax", h_far)
+    fields.setNumber(threshold, "DistMin", depth)
+    fields.setNumber(threshold, "DistMax", depth + (h_far - h_surface) / growth)
+    return threshold
+
+
+def _restrict(field_tag: int, volumes: list[int]) -> int:
+    fields = gmsh.model.mesh.field
+    restricted = fields.add("Restrict")
+    fields.setNumber(restricted, "InField", field_tag)
+    fields.setNumbers(restricted, "VolumesList", volumes)
+    fields.setNumber(restricted, "IncludeBoundary", 1)
+    return restricted
+
+
+def _size_field(model: GeometryModel, case: Case) -> None:
+    spec = case.mesh
+    h_far = far_size(model, case)
+    fields = gmsh.model.mesh.field
+    distance = fields.add("Distance")
+    fields.setNumbers(distance, "SurfacesList", [s for surfs in model.body_surfaces for s in surfs])
+    # Sample the surfaces at about half a layer depth, so no surface point looks far away.
+    spacing = 0.5 * min(spec.layer, 4.0)
+    sampling = math.ceil(2.0 * math.pi * model.bounding_radius / spacing)
+    fields.setNumber(distance, "Sampling", min(max(sampling, 20), 600))
+    # Inside, the charge layer decays as exp(-depth/lambda): keep it fine for `layer` lambdas.
+    # Outside, the fields vary on the scale of the body, so one lambda of fine mesh is enough.
+    inside = _threshold(distance, spec.surface_size, h_far, spec.layer, spec.growth)
+    outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
+    body_volumes = [v for vols in model.body_volumes for v in vols]
+    combined = fields.add("Min")
+    fields.setNumbers(
+        combined,
+        "FieldsList",
+        [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)],
+    )
+    fields.setAsBackgroundMesh(combined)
+    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 16)
+    gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
+
+
+def _qualities(name: str) -> np.ndarray:
+    _, tags, _ = gmsh.model.mesh.getElements(3)
+    if not tags:
+        return np.zeros(0)
+    return np.concatenate([gmsh.model.mesh.getElementQualities(t, name) for t in tags])
+
+
+def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
+    """Mesh the model in place (3D, then raise to the case's order) and report on it."""
+    start = time.perf_counter()
+    _size_field(model, case)
+    gmsh.option.setNumber("Mesh.Algorithm", 6)  # Frontal-Delaunay surfaces
+    gmsh.option.setNumber("Mesh.Algorithm3D", 10)  # HXT: fast, and deterministic on one thread
+    gmsh.option.setNumber("General.NumThreads", 1)  # threaded HXT is not reproducible
+    try:
+        gmsh.model.mesh.generate(3)
+    except Exception as err:
+        raise MeshError(f"gmsh could not mesh the geometry: {err}") from None
+    warnings = []
+    if case.mesh.order > 1:
+        gmsh.model.mesh.setOrder(case.mesh.order)
+        if _qualities("minDetJac").min(initial=1.0) <= 0:
+            gmsh.option.setNumber("Mesh.HighOrderOptimize", 2)
+            gmsh.model.mesh.optimize("HighOrder")
+            if _qualities("minDetJac").min(initial=1.0) <= 0:
+                raise MeshError(
+                    "the curved mesh has inverted elements; reduce mesh.surface_size or set "
+                    "mesh.order = 1"
+                )
+            warnings.append("curved elements were untangled by gmsh's high-order optimiser")
+
+    cells_by_region = {}
+    for k, vols in enumerate(model.body_volumes):
+        cells_by_region[case.geometry.bodies[k].name] = _count_cells(vols)
+    cells_by_region["vacuum"] = _count_cells(model.vacuum_volumes)
+    if min(cells_by_region.values()) == 0:
+        empty = [name for name, n in cells_by_region.items() if n == 0]
+        raise MeshError(f"gmsh produced no tetrahedra in {', '.join(empty)}")
+    sicn = _qualities("minSICN")
+    node_tags, _, _ = gmsh.model.mesh.getNodes()
+    return MeshReport(
+        cells=int(sum(cells_by_region.values())),
+        cells_by_region=cells_by_region,
+        nodes=len(node_tags),
+        order=case.mesh.order,
+        h_min=float(_qualities("minEdge").min()),
+        h_max=float(_qualities("maxEdge").max()),
+        quality_min=float(sicn.min()),
+        quality_mean=float(sicn.mean()),
+        center=[float(c) for c in model.center],
+        bounding_radius=model.bounding_radius,
+        outer_radius=model.outer_radius,
+        seconds=time.perf_counter() - start,
+        warnings=warnings,
+    )
+
+
+def _count_cells(volumes: list[int]) -> int:
+    return sum(sum(len(t) for t in gmsh.model.mesh.getElements(3, v)[1]) for v in volumes)

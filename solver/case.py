@@ -1,0 +1,510 @@
+"""Case files: TOML in, validated dataclasses out.
+
+Every key is checked here, once: its type, its range and whether it belongs where it stands.
+A problem raises ``CaseError`` naming the key as a dotted path (``geometry.body[2].radius``,
+1-based), so the CLI can print one line the user can act on. Nothing in this module imports
+DOLFINx or gmsh: ``giantatom check`` and ``giantatom plot`` stay light.
+"""
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solver.errors import CaseError
+from solver.material import Material
+from solver.units import LENGTH_UNITS, parse_length
+
+Vector = tuple[float, float, float]
+
+SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
+CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
+CLOSURES = ("surface-mean", "max-field", "rho0")
+SECTIONS = ("material", "geometry", "mesh", "charge", "solver", "output", "probe")
+
+# Keys each shape needs (beyond center/rotate), and the optional ones it accepts.
+_SHAPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sphere": (("radius",), ()),
+    "ellipsoid": (("semi_axes",), ()),
+    "box": (("size",), ("fillet",)),
+    "cylinder": (("radius", "height"), ("axis", "fillet")),
+    "torus": (("major_radius", "minor_radius"), ("axis",)),
+    "file": (("path",), ("file_unit", "scale")),
+}
+_COMMON_SHAPE_KEYS = ("shape", "center", "rotate")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One solid, lengths in the case's geometry unit."""
+
+    kind: str
+    center: Vector | None = None  # None only for a file shape that keeps its own coordinates
+    rotate: Vector = (0.0, 0.0, 0.0)  # degrees about x, then y, then z, through the centre
+    radius: float = 0.0
+    semi_axes: Vector = (0.0, 0.0, 0.0)
+    size: Vector = (0.0, 0.0, 0.0)
+    height: float = 0.0
+    axis: Vector = (0.0, 0.0, 1.0)
+    major_radius: float = 0.0
+    minor_radius: float = 0.0
+    fillet: float = 0.0
+    path: Path | None = None
+    file_unit: str | None = None  # unit of the numbers in the CAD file (see README)
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Body:
+    """A superconducting body: a shape minus its holes, with its own net charge."""
+
+    name: str
+    shape: Shape
+    subtract: tuple[Shape, ...] = ()
+    net_charge: float = 0.0  # C
+
+
+@dataclass(frozen=True)
+class Geometry:
+    unit: str
+    bodies: tuple[Body, ...]
+
+    @property
+    def unit_m(self) -> float:
+        return LENGTH_UNITS[self.unit]
+
+
+@dataclass(frozen=True)
+class MeshSpec:
+    surface_size: float = 0.33  # element size at the surface, in lambda
+    layer: float = 4.0  # depth of the refined layer on each side of the surface, in lambda
+    far_field: float = 5.0  # outer-sphere radius / bounding radius of the bodies
+    outer_radius: float | None = None  # explicit outer radius, geometry units (wins over far_field)
+    order: int = 2  # element degree, and order of the curved geometry
+    growth: float = 0.35  # how fast the element size may grow away from the layer (size/distance)
+    far_size: float | None = None  # element size on the outer sphere, lambda (default R_out/8)
+
+
+@dataclass(frozen=True)
+class ChargeSpec:
+    closure: str = "surface-mean"
+    rho0: float | None = None  # C/m^3, with closure = "rho0"
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    rtol: float = 1e-10
+    max_iterations: int = 1000
+
+
+FIELD_FORMATS = ("vtu", "vtx")
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    dir: Path
+    fields: bool = True  # write the ParaView files
+    formats: tuple[str, ...] = ("vtu",)  # vtu: fields.pvtu (ParaView, pyvista); vtx: fields.bp
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    start: Vector
+    end: Vector
+    points: int = 201
+
+
+@dataclass(frozen=True)
+class Case:
+    path: Path
+    text: str  # the case file as run, copied into the results
+    material: Material
+    lambda_text: str
+    geometry: Geometry
+    mesh: MeshSpec
+    charge: ChargeSpec
+    solver: SolverSpec
+    output: OutputSpec
+    probes: tuple[Probe, ...] = field(default_factory=tuple)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def lambda_in_units(self) -> float:
+        """lambda in the geometry unit: the mesh is built in units of lambda, this converts."""
+        return self.material.lambda_m / self.geometry.unit_m
+
+
+class _Table:
+    """A TOML table being read: typed getters that name the key on error, and a check that
+    every key present was used."""
+
+    def __init__(self, raw: Any, path: str):
+        if not isinstance(raw, dict):
+            raise CaseError(f"must be a table, got {_kind(raw)}", path)
+        self.raw = raw
+        self.path = path
+        self.used: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def has(self, name: str) -> bool:
+        return name in self.raw
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self.used.add(name)
+        return self.raw.get(name, default)
+
+    def number(
+        self,
+        name: str,
+        default: float | None = None,
+        *,
+        positive: bool = False,
+        minimum: float | None = None,
+        required: bool = False,
+    ) -> float | None:
+        value = self.get(name)
+        if value is None:
+            if required:
+                raise CaseError("is required", self.key(name))
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise CaseError(f"must be a number, got {_kind(value)}", self.key(name))
+        value = float(value)
+        if not math.isfinite(value):
+            raise CaseError("must be finite", self.key(name))
+        if positive and value <= 0:
+            raise CaseError(f"must be positive, got {value:g}", self.key(name))
+        if minimum is not None and value < minimum:
+            raise CaseError(f"must be at least {minimum:g}, got {value:g}", self.key(name))
+        return value
+
+    def integer(self, name: str, default: int, *, choices: tuple[int, ...] = ()) -> int:
+        value = self.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise CaseError(f"must be an integer, got {_kind(value)}", self.key(name))
+        if choices and value not in choices:
+            raise CaseError(f"must be one of {list(choices)}, got {value}", self.key(name))
+        return value
+
+    def string(self, name: str, default: str | None = None, *, choices: tuple[str, ...] = ()):
+        value = self.get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise CaseError(f"must be a string, got {_kind(value)}", self.key(name))
+        if choices and value not in choices:
+            raise CaseError(f"must be one of {', '.join(choices)}; got {value!r}", self.key(name))
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.get(name, default)
+        if not isinstance(value, bool):
+            raise CaseError(f"must be true or false, got {_kind(value)}", self.key(name))
+        return value
+
+    def vector(self, name: str, default: Vector | None = None, *, positive: bool = False):
+        value = self.get(name)
+        if value is None:
+            return default
+        if (
+            not isinstance(value, list)
+            or len(value) != 3
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        ):
+            raise CaseError(f"must be a list of 3 numbers, got {value!r}", self.key(name))
+        vec = tuple(float(v) for v in value)
+        if not all(math.isfinite(v) for v in vec):
+            raise CaseError("must be finite", self.key(name))
+        if positive and min(vec) <= 0:
+            raise CaseError(f"must have positive entries, got {list(vec)}", self.key(name))
+        return vec
+
+    def table(self, name: str) -> "_Table":
+        return _Table(self.get(name, {}), self.key(name))
+
+    def tables(self, name: str) -> list["_Table"]:
+        value = self.get(name, [])
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list):
+            raise CaseError(f"must be an array of tables ([[{name}]])", self.key(name))
+        return [_Table(item, f"{self.key(name)}[{i + 1}]") for i, item in enumerate(value)]
+
+    def done(self, allowed_hint: str = "") -> None:
+        unknown = sorted(set(self.raw) - self.used)
+        if unknown:
+            hint = f" ({allowed_hint})" if allowed_hint else ""
+            raise CaseError(f"unknown key{hint}", self.key(unknown[0]))
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a table", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), f"{type(value).__name__} {value!r}"
+    )
+
+
+def _unit_vector(t: _Table, name: str, default: Vector) -> Vector:
+    vec = t.vector(name, default)
+    norm = math.sqrt(sum(v * v for v in vec))
+    if norm == 0:
+        raise CaseError("must not be the zero vector", t.key(name))
+    return tuple(v / norm for v in vec)
+
+
+def _parse_shape(t: _Table, base_dir: Path, *, extra_keys: tuple[str, ...] = ()) -> Shape:
+    kind = t.string("shape")
+    if kind is None:
+        raise CaseError(f"is required (one of {', '.join(SHAPES)})", t.key("shape"))
+    if kind not in SHAPES:
+        raise CaseError(f"must be one of {', '.join(SHAPES)}; got {kind!r}", t.key("shape"))
+    required, optional = _SHAPE_KEYS[kind]
+    allowed = set(required) | set(optional) | set(_COMMON_SHAPE_KEYS) | set(extra_keys)
+    for name in t.raw:
+        if name not in allowed:
+            raise CaseError(f"is not a key of shape {kind!r}", t.key(name))
+    for name in required:
+        if not t.has(name):
+            raise CaseError(f"is required for shape {kind!r}", t.key(name))
+
+    args: dict[str, Any] = {
+        "kind": kind,
+        "center": t.vector("center", None if kind == "file" else (0.0, 0.0, 0.0)),
+        "rotate": t.vector("rotate", (0.0, 0.0, 0.0)),
+    }
+    if kind == "sphere":
+        args["radius"] = t.number("radius", positive=True)
+    elif kind == "ellipsoid":
+        args["semi_axes"] = t.vector("semi_axes", positive=True)
+    elif kind == "box":
+        args["size"] = t.vector("size", positive=True)
+        args["fillet"] = t.number("fillet", 0.0, minimum=0.0)
+        if args["fillet"] >= 0.5 * min(args["size"]):
+            raise CaseError("must be less than half the smallest side of the box", t.key("fillet"))
+    elif kind == "cylinder":
+        args["radius"] = t.number("radius", positive=True)
+        args["height"] = t.number("height", positive=True)
+        args["axis"] = _unit_vector(t, "axis", (0.0, 0.0, 1.0))
+        args["fillet"] = t.number("fillet", 0.0, minimum=0.0)
+        if args["fillet"] >= 0.5 * min(args["radius"], args["height"]):
+            raise CaseError(
+                "must be less than half the radius and half the height", t.key("fillet")
+            )
+    elif kind == "torus":
+        args["major_radius"] = t.number("major_radius", positive=True)
+        args["minor_radius"] = t.number("minor_radius", positive=True)
+        args["axis"] = _unit_vector(t, "axis", (0.0, 0.0, 1.0))
+        if args["minor_radius"] >= args["major_radius"]:
+            raise CaseError("must be smaller than major_radius (a ring)", t.key("minor_radius"))
+    elif kind == "file":
+        raw_path = t.string("path")
+        path = (base_dir / raw_path).resolve()
+        if path.suffix.lower() not in CAD_SUFFIXES:
+            raise CaseError(
+                f"must end in one of {', '.join(CAD_SUFFIXES)}; got {raw_path!r}", t.key("path")
+            )
+        if not path.is_file():
+            raise CaseError(f"no such file: {path}", t.key("path"))
+        args["path"] = path
+        args["file_unit"] = t.string("file_unit", choices=tuple(LENGTH_UNITS))
+        args["scale"] = t.number("scale", 1.0, positive=True)
+    return Shape(**args)
+
+
+def _parse_body(t: _Table, index: int, base_dir: Path) -> Body:
+    shape = _parse_shape(t, base_dir, extra_keys=("subtract", "net_charge", "name"))
+    name = t.string("name", f"body{index}")
+    net_charge = t.number("net_charge", 0.0)
+    holes = []
+    for hole in t.tables("subtract"):
+        holes.append(_parse_shape(hole, base_dir))
+        hole.done()
+    t.done()
+    return Body(name=name, shape=shape, subtract=tuple(holes), net_charge=net_charge)
+
+
+def _parse_material(t: _Table) -> tuple[Material, str]:
+    text = t.get("lambda")
+    if text is None:
+        raise CaseError('is required: the London penetration depth, like "40 nm"', t.key("lambda"))
+    if not isinstance(text, str):
+        raise CaseError(
+            f'must be a length with a unit, like "40 nm"; got {text!r}', t.key("lambda")
+        )
+    try:
+        lambda_m, _ = parse_length(text)
+    except ValueError as err:
+        raise CaseError(str(err), t.key("lambda")) from None
+    if lambda_m <= 0:
+        raise CaseError(f"must be positive, got {text!r}", t.key("lambda"))
+    n_s = t.number("n_s", positive=True)
+    t.done("lambda, n_s")
+    return Material(lambda_m=lambda_m, n_s_override=n_s), text
+
+
+def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
+    unit = t.string("unit", "nm")
+    if unit not in LENGTH_UNITS:
+        raise CaseError(
+            f"{unit!r} is not a length unit (use one of {', '.join(LENGTH_UNITS)})", t.key("unit")
+        )
+    bodies = [_parse_body(b, i + 1, base_dir) for i, b in enumerate(t.tables("body"))]
+    t.done("unit, body")
+    if not bodies:
+        raise CaseError("at least one [[geometry.body]] is required", t.key("body"))
+    names = [b.name for b in bodies]
+    if len(set(names)) != len(names):
+        raise CaseError("body names must be unique", t.key("body"))
+    if total_charge != 0.0:
+        if len(bodies) > 1:
+            raise CaseError(
+                "applies to a single body; with several bodies give each its own "
+                "[[geometry.body]] net_charge",
+                "charge.net_charge",
+            )
+        bodies[0] = Body(bodies[0].name, bodies[0].shape, bodies[0].subtract, total_charge)
+    return Geometry(unit=unit, bodies=tuple(bodies))
+
+
+def _parse_mesh(t: _Table) -> MeshSpec:
+    spec = MeshSpec(
+        surface_size=t.number("surface_size", MeshSpec.surface_size, positive=True),
+        layer=t.number("layer", MeshSpec.layer, positive=True),
+        far_field=t.number("far_field", MeshSpec.far_field, positive=True),
+        outer_radius=t.number("outer_radius", positive=True),
+        order=t.integer("order", MeshSpec.order, choices=(1, 2, 3)),
+        growth=t.number("growth", MeshSpec.growth, positive=True),
+        far_size=t.number("far_size", positive=True),
+    )
+    t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size")
+    if spec.surface_size > 1.0:
+        raise CaseError(
+            f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
+            "be at most 1 (in units of lambda); 0.33 is accurate to about 1% with order = 2",
+            t.key("surface_size"),
+        )
+    if spec.layer < 1.0:
+        raise CaseError(
+            f"must be at least 1 lambda (the charge layer is about 1 lambda deep), "
+            f"got {spec.layer:g}",
+            t.key("layer"),
+        )
+    if spec.outer_radius is None and spec.far_field < 1.5:
+        raise CaseError(
+            f"must be at least 1.5 (the outer vacuum sphere must clear the bodies), got "
+            f"{spec.far_field:g}; 4 to 6 is usual",
+            t.key("far_field"),
+        )
+    if spec.growth > 1.0:
+        raise CaseError(f"must be at most 1, got {spec.growth:g}", t.key("growth"))
+    return spec
+
+
+def _parse_charge(t: _Table) -> tuple[ChargeSpec, float]:
+    closure = t.string("closure", "surface-mean", choices=CLOSURES)
+    rho0 = t.number("rho0")
+    net_charge = t.number("net_charge", 0.0)
+    t.done("net_charge, closure, rho0")
+    if closure == "rho0" and rho0 is None:
+        raise CaseError('is required with closure = "rho0" (C/m^3)', t.key("rho0"))
+    if closure != "rho0" and rho0 is not None:
+        raise CaseError(f'is only used with closure = "rho0", not {closure!r}', t.key("rho0"))
+    return ChargeSpec(closure=closure, rho0=rho0), net_charge
+
+
+def _parse_solver(t: _Table) -> SolverSpec:
+    spec = SolverSpec(
+        rtol=t.number("rtol", SolverSpec.rtol, positive=True),
+        max_iterations=t.integer("max_iterations", SolverSpec.max_iterations),
+    )
+    t.done("rtol, max_iterations")
+    if spec.rtol >= 1e-4:
+        raise CaseError(
+            f"must be below 1e-4 for meaningful fields, got {spec.rtol:g}", t.key("rtol")
+        )
+    if spec.max_iterations < 1:
+        raise CaseError("must be at least 1", t.key("max_iterations"))
+    return spec
+
+
+def _parse_output(t: _Table, case_path: Path) -> OutputSpec:
+    formats = t.get("formats", ["vtu"])
+    if not isinstance(formats, list) or not all(f in FIELD_FORMATS for f in formats):
+        raise CaseError(
+            f"must be a list drawn from {list(FIELD_FORMATS)}, got {formats!r}", t.key("formats")
+        )
+    spec = OutputSpec(
+        dir=Path(t.string("dir", f"results/{case_path.stem}")),
+        fields=t.boolean("fields", True),
+        formats=tuple(dict.fromkeys(formats)),
+    )
+    t.done("dir, fields, formats")
+    return spec
+
+
+def _parse_probe(t: _Table) -> Probe:
+    name = t.string("name")
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise CaseError(
+            "is required: letters, digits, - and _ (it names the CSV file)", t.key("name")
+        )
+    start = t.vector("start")
+    end = t.vector("end")
+    if start is None or end is None:
+        raise CaseError("is required", t.key("start" if start is None else "end"))
+    points = t.integer("points", 201)
+    t.done("name, start, end, points")
+    if points < 2:
+        raise CaseError(f"must be at least 2, got {points}", t.key("points"))
+    if start == end:
+        raise CaseError("must differ from start", t.key("end"))
+    return Probe(name=name, start=start, end=end, points=points)
+
+
+def parse_case(text: str, path: Path) -> Case:
+    """Parse and validate a case file's text; ``path`` locates relative CAD paths."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CaseError(f"not valid TOML: {err}") from None
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise CaseError(f"unknown section (known: {', '.join(SECTIONS)})", unknown[0])
+    root = _Table(raw, "")
+    material, lambda_text = _parse_material(root.table("material"))
+    charge, total_charge = _parse_charge(root.table("charge"))
+    geometry = _parse_geometry(root.table("geometry"), path.parent, total_charge)
+    probes = tuple(_parse_probe(p) for p in root.tables("probe"))
+    if len({p.name for p in probes}) != len(probes):
+        raise CaseError("probe names must be unique", "probe")
+    case = Case(
+        path=path,
+        text=text,
+        material=material,
+        lambda_text=lambda_text,
+        geometry=geometry,
+        mesh=_parse_mesh(root.table("mesh")),
+        charge=charge,
+        solver=_parse_solver(root.table("solver")),
+        output=_parse_output(root.table("output"), path),
+        probes=probes,
+    )
+    return case
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise CaseError(f"case file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise CaseError(f"cannot read case file {path}: {err}") from None
+    return parse_case(text, path.resolve())

@@ -1,0 +1,161 @@
+"""Stage 2: the gmsh model, built and meshed on rank 0, distributed as a DOLFINx mesh.
+
+Mesh coordinates are in units of lambda, so every screened equation has the coefficient 1.
+``Domain`` carries the tags and integration measures the solves need, and the conversions
+back to SI (``lambda_m``) and to the case's geometry unit (``lambda_in_units``).
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import gmsh
+import numpy as np
+
+import meshes
+from solver.backend import MPI, dolfinx, fem, geometry, ufl
+from solver.case import Case
+from solver.parallel import on_root
+
+
+@dataclass
+class Domain:
+    mesh: dolfinx.mesh.Mesh
+    cell_tags: dolfinx.mesh.MeshTags
+    facet_tags: dolfinx.mesh.MeshTags
+    body_names: tuple[str, ...]
+    report: meshes.MeshReport
+    lambda_m: float  # metres per mesh length unit
+    lambda_in_units: float  # geometry units per mesh length unit
+    unit: str
+
+    @property
+    def comm(self) -> MPI.Comm:
+        return self.mesh.comm
+
+    @property
+    def body_tags(self) -> tuple[int, ...]:
+        return tuple(meshes.body_tag(k) for k in range(len(self.body_names)))
+
+    @property
+    def outer_radius(self) -> float:
+        return self.report.outer_radius
+
+    @cached_property
+    def dx(self) -> ufl.Measure:
+        return ufl.Measure("dx", self.mesh, subdomain_data=self.cell_tags)
+
+    @cached_property
+    def dS(self) -> ufl.Measure:
+        """Interior facets: dS(k) is the surface of body k."""
+        return ufl.Measure("dS", self.mesh, subdomain_data=self.facet_tags)
+
+    @cached_property
+    def ds(self) -> ufl.Measure:
+        """Exterior facets: ds(meshes.OUTER) is the outer sphere."""
+        return ufl.Measure("ds", self.mesh, subdomain_data=self.facet_tags)
+
+    def constant(self, value: float) -> fem.Constant:
+        """A number entering a form as data, so compiled kernels are reused across values."""
+        return fem.Constant(self.mesh, float(value))
+
+    @cached_property
+    def robin(self) -> fem.Constant:
+        """1/R_out: the Robin coefficient that carries the 1/r decay on Gamma_inf."""
+        return self.constant(1.0 / self.outer_radius)
+
+    @property
+    def dx_bodies(self) -> ufl.Measure:
+        return self.dx(self.body_tags)
+
+    def body_cells(self, tag: int) -> np.ndarray:
+        return self.cell_tags.find(tag)
+
+    def cell_dofs(self, space: fem.FunctionSpace, tag: int) -> np.ndarray:
+        """Blocked dof indices of ``space`` in the cells of body ``tag`` owned by this rank
+        (a DG space: every dof belongs to one cell, so owned cells give owned dofs)."""
+        owned = self.mesh.topology.index_map(3).size_local
+        cells = self.cell_tags.find(tag)
+        return np.unique(space.dofmap.list[cells[cells < owned]].ravel())
+
+    def surface_dofs(self, space: fem.FunctionSpace, tag: int) -> np.ndarray:
+        """Dofs of ``space`` on the surface of body ``tag`` (local, ghosts included)."""
+        return fem.locate_dofs_topological(space, 2, self.facet_tags.find(tag))
+
+    def surface_facets(self, tag: int) -> np.ndarray:
+        return self.facet_tags.find(tag)
+
+    @cached_property
+    def tree(self):
+        """Bounding-box tree of the local cells, for point location."""
+        return geometry.bb_tree(self.mesh, 3)
+
+    @cached_property
+    def cell_region(self) -> np.ndarray:
+        """Physical tag of every local cell (ghosts included)."""
+        region = np.zeros(
+            self.mesh.topology.index_map(3).size_local + self.mesh.topology.index_map(3).num_ghosts,
+            dtype=np.int32,
+        )
+        region[self.cell_tags.indices] = self.cell_tags.values
+        return region
+
+    def integrate(self, integrand: ufl.Form) -> float:
+        """Global value of a scalar integral."""
+        local = fem.assemble_scalar(fem.form(integrand))
+        return self.comm.allreduce(local, op=MPI.SUM)
+
+    def volumes(self) -> np.ndarray:
+        """Volume of each body, lambda^3."""
+        return np.array([self.integrate(self.constant(1.0) * self.dx(t)) for t in self.body_tags])
+
+    def areas(self) -> np.ndarray:
+        """Surface area of each body, lambda^2."""
+        one = self.constant(1.0)
+        return np.array([self.integrate(one("+") * self.dS(t)) for t in self.body_tags])
+
+
+def _mesh_on_root(case: Case, msh_file: Path | None) -> meshes.MeshReport:
+    model = meshes.build_geometry(case)
+    report = meshes.generate_mesh(model, case)
+    if msh_file is not None:
+        gmsh.option.setNumber("Mesh.Binary", 1)
+        gmsh.write(str(msh_file))
+    return report
+
+
+def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Domain:
+    """Mesh on rank 0 (optionally saving the .msh) and distribute to every rank of ``comm``."""
+    if comm.rank == 0:
+        gmsh.initialize(interruptible=False)
+        gmsh.option.setNumber("General.Terminal", 0)
+    try:
+        report = on_root(comm, lambda: _mesh_on_root(case, msh_file))
+        data = dolfinx.io.gmsh.model_to_mesh(
+            gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3
+        )
+    finally:
+        if comm.rank == 0:
+            gmsh.finalize()
+    return Domain(
+        mesh=data.mesh,
+        cell_tags=data.cell_tags,
+        facet_tags=data.facet_tags,
+        body_names=tuple(b.name for b in case.geometry.bodies),
+        report=report,
+        lambda_m=case.material.lambda_m,
+        lambda_in_units=case.lambda_in_units,
+        unit=case.geometry.unit,
+    )
+
+
+def check_geometry(case: Case) -> dict:
+    """Build the geometry without meshing it (``giantatom check``): catches overlaps, bodies
+    outside the vacuum sphere and unreadable CAD files in seconds."""
+    with meshes.gmsh_session():
+        model = meshes.build_geometry(case)
+        return {
+            "bodies": len(model.body_volumes),
+            "bounding_radius": model.bounding_radius,
+            "outer_radius": model.outer_radius,
+        }

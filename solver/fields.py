@@ -1,0 +1,121 @@
+"""Stage 4: the solutions as output fields, SI units, on one discontinuous Lagrange space.
+
+Discontinuous, because rho jumps at the surface (rho_- inside, 0 outside) and phi0 carries a
+constant per body; one space, so every field goes into the same ParaView file. The degree is
+the solution's, so nothing is lost: a P2 potential and its P1 gradient are represented exactly.
+Each field names the probe-CSV columns it fills.
+"""
+
+from dataclasses import dataclass
+
+import meshes
+from solver.backend import fem, ufl
+from solver.charge import ChargeSolution
+from solver.domain import Domain
+
+
+@dataclass
+class Field:
+    name: str  # as ParaView shows it
+    function: fem.Function
+    unit: str
+    description: str
+    columns: tuple[str, ...] = ()  # probe CSV columns, one per component
+
+
+class FieldSpaces:
+    """The scalar and vector DG spaces of the output, and interpolation into them."""
+
+    def __init__(self, domain: Domain, degree: int):
+        self.domain = domain
+        self.scalar = fem.functionspace(domain.mesh, ("DG", degree))
+        self.vector = fem.functionspace(domain.mesh, ("DG", degree, (3,)))
+        # The writers put every field on the scalar space's nodes: the blocked vector dofmap
+        # must number the nodes the same way.
+        assert (self.vector.dofmap.list == self.scalar.dofmap.list).all()
+
+    def _space(self, expr) -> fem.FunctionSpace:
+        return self.vector if ufl.shape(expr) == (3,) else self.scalar
+
+    def everywhere(self, expr, name: str) -> fem.Function:
+        space = self._space(expr)
+        f = fem.Function(space, name=name)
+        f.interpolate(fem.Expression(expr, space.element.interpolation_points))
+        return f
+
+    def per_body(self, exprs: list, name: str, vacuum=None) -> fem.Function:
+        """exprs[k] in body k, ``vacuum`` (default 0) outside every body."""
+        space = self._space(exprs[0])
+        f = fem.Function(space, name=name)
+        points = space.element.interpolation_points
+        if vacuum is not None:
+            f.interpolate(
+                fem.Expression(vacuum, points), cells0=self.domain.cell_tags.find(meshes.VACUUM)
+            )
+        for tag, expr in zip(self.domain.body_tags, exprs, strict=True):
+            f.interpolate(fem.Expression(expr, points), cells0=self.domain.cell_tags.find(tag))
+        f.x.scatter_forward()
+        return f
+
+
+def region_field(spaces: FieldSpaces) -> Field:
+    values = [spaces.domain.constant(tag) for tag in spaces.domain.body_tags]
+    f = spaces.per_body(values, "region")
+    return Field("region", f, "", "body number (1, 2, ...) in a body, 0 in vacuum")
+
+
+def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
+    domain = sol.domain
+    n = len(domain.body_tags)
+    rho = [sol.density(m) for m in range(n)]
+    excess = [rho[m] - domain.constant(sol.rho0[m]) for m in range(n)]
+    phi0 = [sol.phi0_free + domain.constant(sol.phi0_shift[m]) for m in range(n)]
+    E = sol.electric_field(sol.phi)
+    E0 = sol.electric_field(sol.phi0_free)
+    return [
+        Field("rho", spaces.per_body(rho, "rho"), "C/m^3", "charge density", ("rho_C_m3",)),
+        Field(
+            "rho_minus_rho0",
+            spaces.per_body(excess, "rho_minus_rho0"),
+            "C/m^3",
+            "rho - rho0: the expelled (screening) charge",
+        ),
+        Field("phi", spaces.everywhere(sol.phi, "phi"), "V", "electric potential", ("phi_V",)),
+        Field(
+            "phi0",
+            spaces.per_body(phi0, "phi0", vacuum=sol.phi0_free),
+            "V",
+            "potential of the uniform rho0 alone, shifted per body so that Eq. 23 holds",
+        ),
+        Field(
+            "E", spaces.everywhere(E, "E"), "V/m", "electric field", ("Ex_V_m", "Ey_V_m", "Ez_V_m")
+        ),
+        Field(
+            "E_magnitude",
+            spaces.everywhere(ufl.sqrt(ufl.dot(E, E)), "E_magnitude"),
+            "V/m",
+            "|E|",
+            ("E_V_m",),
+        ),
+        Field("E0", spaces.everywhere(E0, "E0"), "V/m", "field of the uniform rho0 alone"),
+        Field(
+            "screening_profile",
+            spaces.everywhere(sol.screening_profile(), "screening_profile"),
+            "1",
+            "v of physics.md: 1 far away, about lambda/R at the surface",
+        ),
+    ]
+
+
+def field_documentation(fields: list[Field]) -> dict[str, dict]:
+    """For the summary: what each field in the ParaView file is, and its unit."""
+    return {f.name: {"unit": f.unit, "description": f.description} for f in fields}
+
+
+def probe_columns(fields: list[Field]) -> list[tuple[str, fem.Function, int]]:
+    """(column, function, component) for every probed field component."""
+    out = []
+    for f in fields:
+        for i, column in enumerate(f.columns):
+            out.append((column, f.function, i))
+    return out

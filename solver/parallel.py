@@ -1,0 +1,44 @@
+"""MPI helpers: work done on rank 0 alone, with every rank learning how it went."""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from solver.backend import MPI
+from solver.errors import GiantAtomError
+
+
+def wait_quietly(comm: MPI.Comm) -> None:
+    """A barrier that sleeps instead of spinning, so ranks waiting on rank 0 leave it the cores
+    (gmsh meshes with threads on rank 0 while the others wait)."""
+    request = comm.Ibarrier()
+    while not request.Test():
+        time.sleep(0.01)
+
+
+def on_root(comm: MPI.Comm, work: Callable[[], Any]) -> Any:
+    """Run ``work`` on rank 0 and broadcast its result; an error raised there is raised on
+    every rank, so no rank is left waiting in a collective that will never come."""
+    result, failure = None, None
+    if comm.rank == 0:
+        try:
+            result = work()
+        except GiantAtomError as err:
+            failure = (type(err), err.message, err.key)
+        except Exception as err:  # gmsh and file-system errors become one-line messages too
+            failure = (GiantAtomError, f"{type(err).__name__}: {err}", None)
+    wait_quietly(comm)
+    result, failure = comm.bcast((result, failure), root=0)
+    if failure is not None:
+        kind, message, key = failure
+        raise kind(message, key)
+    return result
+
+
+def agree(comm: MPI.Comm, error: GiantAtomError | None) -> None:
+    """Raise on every rank if any rank hit ``error`` (e.g. a local check before a collective)."""
+    errors = comm.allgather(None if error is None else (type(error), error.message, error.key))
+    for failure in errors:
+        if failure is not None:
+            kind, message, key = failure
+            raise kind(message, key)

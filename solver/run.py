@@ -1,0 +1,166 @@
+"""The pipeline: case -> mesh -> solves -> fields -> outputs, one stage after the other.
+
+This module only calls the stages in order and collects their summaries; the physics lives in
+the stage modules.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from solver import backend, charge, fields, output, probes
+from solver.backend import MPI
+from solver.case import Case
+from solver.domain import Domain, build_domain
+from solver.log import StageTimer, log
+from solver.parallel import on_root
+
+
+def _log_material(case: Case) -> None:
+    m = case.material
+    log.info(
+        "material: lambda = %s; n_s = %.4g m^-3 (%s); rho_- = %.4g C/m^3; E_m = %.4g V/m; "
+        "B_s = %.4g T; v_0 = %.4g m/s",
+        case.lambda_text,
+        m.n_s,
+        "case file" if m.n_s_override else "Eq. 8",
+        m.rho_minus,
+        m.E_m,
+        m.B_s,
+        m.v_0,
+    )
+
+
+def log_mesh(report, unit: str, lambda_in_units: float) -> None:
+    regions = ", ".join(f"{k} {v}" for k, v in report.cells_by_region.items())
+    log.info(
+        "mesh: %d tetrahedra (%s), %d nodes, order %d",
+        report.cells,
+        regions,
+        report.nodes,
+        report.order,
+    )
+    log.info(
+        "mesh: element size %.3g to %.3g lambda (%.4g to %.4g %s); quality (min SICN) min %.3f, "
+        "mean %.3f; outer sphere radius %.4g %s",
+        report.h_min,
+        report.h_max,
+        report.h_min * lambda_in_units,
+        report.h_max * lambda_in_units,
+        unit,
+        report.quality_min,
+        report.quality_mean,
+        report.outer_radius * lambda_in_units,
+        unit,
+    )
+    for warning in report.warnings:
+        log.warning("mesh: %s", warning)
+
+
+def mesh_summary(domain: Domain, dofs: int) -> dict:
+    r = domain.report
+    lam = domain.lambda_m
+    return {
+        "cells": r.cells,
+        "cells_by_region": r.cells_by_region,
+        "nodes": r.nodes,
+        "dofs": dofs,
+        "order": r.order,
+        "h_min_lambda": r.h_min,
+        "h_max_lambda": r.h_max,
+        "h_min_m": r.h_min * lam,
+        "h_max_m": r.h_max * lam,
+        "quality_min_sicn": r.quality_min,
+        "quality_mean_sicn": r.quality_mean,
+        "outer_radius_m": r.outer_radius * lam,
+        "center_m": [c * lam for c in r.center],
+        "seconds": r.seconds,
+    }
+
+
+def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields.Field]) -> None:
+    columns = fields.probe_columns(all_fields)
+    header = ["x", "y", "z"] + [name for name, _, _ in columns]
+    for probe in case.probes:
+        points = probes.probe_points(probe)
+        values = probes.sample(domain, points, columns)
+        if domain.comm.rank == 0:
+            output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, values]))
+
+
+def _report(summary: dict, out: Path, unit: str) -> None:
+    m, c, g = summary["material"], summary["charge"], summary["geometry"]
+    lines = [
+        "",
+        f"  giantatom {summary['case']}: {summary['run']['ranks']} rank(s), "
+        f"{summary['run']['seconds']['total']:.1f} s",
+        f"  lambda {m['lambda_m']:.4g} m   rho_- {m['rho_minus_C_m3']:.4g} C/m^3   "
+        f"E_m {m['E_m_V_m']:.4g} V/m",
+        f"  volume {g['volume_m3']:.4g} m^3   area {g['area_m2']:.4g} m^2   "
+        f"mesh {summary['mesh']['cells']} cells, {summary['mesh']['dofs']} dofs",
+        f"  rho0 {np.ravel(c['rho0_C_m3'])[0]:.5g} C/m^3   net charge {c['net_charge_C']:.3g} C",
+        f"  surface rho: mean {c['surface_rho_mean_C_m3']:.5g}, "
+        f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
+        f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
+        f"Eq. 23 residual {c['constitutive_residual']:.2e}",
+        f"  results: {out}",
+        "",
+    ]
+    log.info("\n".join(lines))
+
+
+def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
+    """Run a case end to end; returns the results directory."""
+    timer = StageTimer()
+    target = Path(out_dir) if out_dir is not None else case.output.dir
+    with output.ResultsDir(target, comm) as results:
+        log.info(
+            "giantatom %s: case %s on %d MPI rank(s)",
+            backend.versions()["giantatom"],
+            case.path,
+            comm.size,
+        )
+        _log_material(case)
+        with timer.stage("mesh", "meshing (gmsh, rank 0) and distributing"):
+            domain = build_domain(case, comm)
+        log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+
+        with timer.stage("charge", "charge sector"):
+            solution = charge.solve_charge(case, domain)
+            charge_summary = charge.summarize(solution, case)
+
+        with timer.stage("fields", "output fields"):
+            spaces = fields.FieldSpaces(domain, case.mesh.order)
+            all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
+
+        with timer.stage("output", "writing results"):
+            if case.output.fields and "vtu" in case.output.formats:
+                output.write_vtu(domain, all_fields, results.path)
+            if case.output.fields and "vtx" in case.output.formats:
+                output.write_vtx(domain, all_fields, results.path / "fields.bp")
+            _write_probes(case, domain, results.path, all_fields)
+            summary = {
+                "case": case.name,
+                "material": case.material.summary(),
+                "geometry": {
+                    "unit": case.geometry.unit,
+                    "volume_m3": sum(b["volume_m3"] for b in charge_summary["bodies"]),
+                    "area_m2": sum(b["area_m2"] for b in charge_summary["bodies"]),
+                    "bodies": [b.name for b in case.geometry.bodies],
+                },
+                "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
+                "charge": charge_summary,
+                "fields": fields.field_documentation(all_fields),
+                "run": {"ranks": comm.size, "versions": backend.versions()},
+            }
+
+        summary["run"]["seconds"] = timer.total()
+
+        def finish() -> None:
+            output.write_json(results.path / "summary.json", summary)
+            (results.path / "case.toml").write_text(case.text)
+
+        _report(summary, results.final, case.geometry.unit)
+        on_root(comm, finish)
+        results.commit()
+    return results.final
