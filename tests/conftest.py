@@ -1,0 +1,84 @@
+"""Shared test helpers: small cases, and the CLI run as a user runs it (subprocess, mpirun)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def giantatom(*args: str, ranks: int = 1, cwd: Path | None = None, timeout: float = 900):
+    """Run the ``giantatom`` command (under mpirun with ``ranks`` > 1); returns the process."""
+    exe = BIN / "giantatom"
+    command = [str(exe), *args]
+    if ranks > 1:
+        mpirun = BIN / "mpirun" if (BIN / "mpirun").exists() else shutil.which("mpirun")
+        command = [str(mpirun), "-n", str(ranks), *command]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def sphere_case(
+    radius: float = 4.0,
+    *,
+    surface_size: float = 0.4,
+    layer: float = 3.0,
+    far_field: float = 3.0,
+    order: int = 2,
+    extra: str = "",
+) -> str:
+    """A sphere case in units of lambda (lambda = 1 um, geometry unit um)."""
+    return f"""
+[material]
+lambda = "1 um"
+[geometry]
+unit = "um"
+[[geometry.body]]
+shape = "sphere"
+radius = {radius}
+[mesh]
+surface_size = {surface_size}
+layer = {layer}
+far_field = {far_field}
+order = {order}
+{extra}
+"""
+
+
+def write_case(directory: Path, text: str, name: str = "case.toml") -> Path:
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+def load_summary(results: Path) -> dict:
+    return json.loads((results / "summary.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def solved_sphere(tmp_path_factory):
+    """One small sphere (R = 4 lambda) solved through the CLI; shared by several tests."""
+    directory = tmp_path_factory.mktemp("sphere")
+    case = write_case(
+        directory,
+        sphere_case()
+        + """
+[[probe]]
+name = "radial"
+start = [0, 0, 0]
+end = [6, 0, 0]
+points = 121
+""",
+    )
+    out = directory / "results"
+    proc = giantatom("run", str(case), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
