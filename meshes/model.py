@@ -111,8 +111,28 @@ def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
                 )
 
 
+def physical_groups(model: GeometryModel) -> None:
+    """Tag bodies, their surfaces, the vacuum and the outer sphere (see the module docstring)."""
+    for k, (vols, surfs) in enumerate(zip(model.body_volumes, model.body_surfaces, strict=True)):
+        gmsh.model.addPhysicalGroup(3, vols, body_tag(k), f"body{k + 1}")
+        gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
+    gmsh.model.addPhysicalGroup(3, model.vacuum_volumes, VACUUM, "vacuum")
+    gmsh.model.addPhysicalGroup(2, model.outer_surfaces, OUTER, "outer")
+
+
+def _is_mesh_file(case: Case) -> bool:
+    return any(
+        b.shape.kind == "file" and b.shape.path.suffix.lower() == ".msh"
+        for b in case.geometry.bodies
+    )
+
+
 def build_geometry(case: Case) -> GeometryModel:
     """Build the bodies and the outer vacuum sphere in the current gmsh model."""
+    if _is_mesh_file(case):
+        from meshes.discrete import build_discrete_body
+
+        return build_discrete_body(case)
     gmsh.model.add(case.name)
     names = [b.name for b in case.geometry.bodies]
     bodies, spheres = [], []
@@ -173,12 +193,7 @@ def build_geometry(case: Case) -> GeometryModel:
         {abs(t) for _, t in gmsh.model.getBoundary(all_volumes, oriented=False)}
     )
 
-    for k, (vols, surfs) in enumerate(zip(body_volumes, body_surfaces, strict=True)):
-        gmsh.model.addPhysicalGroup(3, vols, body_tag(k), f"body{k + 1}")
-        gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
-    gmsh.model.addPhysicalGroup(3, vacuum, VACUUM, "vacuum")
-    gmsh.model.addPhysicalGroup(2, outer_surfaces, OUTER, "outer")
-    return GeometryModel(
+    model = GeometryModel(
         body_volumes=body_volumes,
         vacuum_volumes=vacuum,
         body_surfaces=body_surfaces,
@@ -187,6 +202,8 @@ def build_geometry(case: Case) -> GeometryModel:
         bounding_radius=bounding_radius,
         outer_radius=outer_radius,
     )
+    physical_groups(model)
+    return model
 
 
 def far_size(model: GeometryModel, case: Case) -> float:
