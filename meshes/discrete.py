@@ -81,7 +81,7 @@ def _geo_sphere(center: np.ndarray, radius: float) -> int:
 
 def build_discrete_body(case: Case):
     """Bodies and outer sphere for a case whose single body is a .msh file."""
-    from meshes.model import GeometryModel, physical_groups
+    from meshes.model import GeometryModel, physical_groups, vacuum_radius
 
     body = case.geometry.bodies[0]
     key = "geometry.body[1]"
@@ -122,16 +122,7 @@ def build_discrete_body(case: Case):
     coords = coords.reshape(-1, 3)
     center = 0.5 * (coords.min(axis=0) + coords.max(axis=0))
     bounding_radius = float(np.linalg.norm(coords - center, axis=1).max())
-    outer_radius = (
-        case.mesh.outer_radius * case.geometry.unit_m / case.material.lambda_m
-        if case.mesh.outer_radius is not None
-        else case.mesh.far_field * bounding_radius
-    )
-    if bounding_radius + 1.0 > outer_radius:
-        raise CaseError(
-            "the body does not fit inside the outer vacuum sphere",
-            "mesh.outer_radius" if case.mesh.outer_radius else "mesh.far_field",
-        )
+    outer_radius = vacuum_radius(case, center, {body.name: (center, bounding_radius)})
     body_loop = geo.addSurfaceLoop(surfaces)
     body_volume = geo.addVolume([body_loop])
     outer_loop = _geo_sphere(center, outer_radius)

@@ -120,6 +120,31 @@ def physical_groups(model: GeometryModel) -> None:
     gmsh.model.addPhysicalGroup(2, model.outer_surfaces, OUTER, "outer")
 
 
+def vacuum_radius(
+    case: Case, center: np.ndarray, spheres: dict[str, tuple[np.ndarray, float]]
+) -> float:
+    """Radius of the outer vacuum sphere (lambda), from [mesh] outer_radius or far_field times
+    the bounding radius; every body's bounding sphere must fit with a lambda to spare."""
+    spec = case.mesh
+    reaches = {n: float(np.linalg.norm(c - center)) + r for n, (c, r) in spheres.items()}
+    if spec.outer_radius is not None:
+        radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
+        key = "mesh.outer_radius"
+    else:
+        radius = spec.far_field * max(reaches.values())
+        key = "mesh.far_field"
+    for name, reach in reaches.items():
+        if reach + 1.0 > radius:
+            lam, unit = case.lambda_in_units, case.geometry.unit
+            raise CaseError(
+                f"body {name!r} reaches {reach * lam:.4g} {unit} from the centre, beyond the "
+                f"outer vacuum sphere of radius {radius * lam:.4g} {unit} (it needs at least one "
+                "lambda of vacuum around it)",
+                key,
+            )
+    return radius
+
+
 def _is_mesh_file(case: Case) -> bool:
     return any(
         b.shape.kind == "file" and b.shape.path.suffix.lower() == ".msh"
@@ -143,23 +168,7 @@ def build_geometry(case: Case) -> GeometryModel:
     _check_overlaps(bodies, names)
 
     center, bounding_radius = _enclosing_sphere(spheres)
-    spec = case.mesh
-    if spec.outer_radius is not None:
-        outer_radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
-        key = "mesh.outer_radius"
-    else:
-        outer_radius = spec.far_field * bounding_radius
-        key = "mesh.far_field"
-    for name, (c, r) in zip(names, spheres, strict=True):
-        reach = float(np.linalg.norm(c - center)) + r
-        if reach + 1.0 > outer_radius:
-            lam = case.lambda_in_units
-            raise CaseError(
-                f"body {name!r} reaches {reach * lam:.4g} {case.geometry.unit} from the centre, "
-                f"beyond the outer vacuum sphere of radius {outer_radius * lam:.4g} "
-                f"{case.geometry.unit} (it needs at least one lambda of vacuum around it)",
-                key,
-            )
+    outer_radius = vacuum_radius(case, center, dict(zip(names, spheres, strict=True)))
 
     outer = occ.addSphere(*center, outer_radius)
     flat = [dt for dimtags in bodies for dt in dimtags]
