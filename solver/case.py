@@ -21,7 +21,21 @@ Vector = tuple[float, float, float]
 SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
 CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
 CLOSURES = ("surface-mean", "max-field", "rho0")
-SECTIONS = ("material", "geometry", "mesh", "charge", "solver", "output", "probe")
+SECTIONS = (
+    "material",
+    "geometry",
+    "mesh",
+    "model",
+    "charge",
+    "magnetic",
+    "spin",
+    "solver",
+    "output",
+    "probe",
+)
+MODEL_KINDS = ("full", "thin-layer", "auto")
+MAGNETIC_SOLVERS = ("direct", "iterative")
+MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 
 # Keys each shape needs (beyond center/rotate), and the optional ones it accepts.
 _SHAPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -87,9 +101,38 @@ class MeshSpec:
 
 
 @dataclass(frozen=True)
+class ModelSpec:
+    """Which model solves the case: the full screened equations (the mesh resolves lambda), or
+    their thin-layer asymptotics for lambda << size (the mesh follows the geometry alone)."""
+
+    kind: str = "full"  # full | thin-layer | auto
+    resolution: float = 0.1  # thin-layer: element size / local radius of curvature
+    order: int = 3  # thin-layer: element degree and geometry order (the mesh is coarse)
+    auto_threshold: float = 50.0  # auto: thin-layer above this smallest body dimension, lambda
+
+
+@dataclass(frozen=True)
 class ChargeSpec:
     closure: str = "surface-mean"
     rho0: float | None = None  # C/m^3, with closure = "rho0"
+
+
+@dataclass(frozen=True)
+class MagneticSpec:
+    applied_field: Vector = (0.0, 0.0, 0.0)  # T; zero skips the magnetic sector
+    solver: str = "direct"  # MUMPS; "iterative": CG with an auxiliary-space preconditioner
+    order: int = 2  # degree of the N1curl (Nedelec first kind) element
+    boundary: str = "dipole"  # tangential A on the outer sphere: applied + induced dipole
+    eps: float = 1e-6  # vacuum mass coefficient: makes the vacuum curl-curl block invertible
+
+    @property
+    def active(self) -> bool:
+        return any(b != 0.0 for b in self.applied_field)
+
+
+@dataclass(frozen=True)
+class SpinSpec:
+    axis: Vector = (0.0, 0.0, 1.0)  # spin quantization axis s, a unit vector
 
 
 @dataclass(frozen=True)
@@ -128,6 +171,9 @@ class Case:
     solver: SolverSpec
     output: OutputSpec
     probes: tuple[Probe, ...] = field(default_factory=tuple)
+    magnetic: MagneticSpec = MagneticSpec()
+    model: ModelSpec = ModelSpec()
+    spin: SpinSpec = SpinSpec()
 
     @property
     def name(self) -> str:
@@ -372,7 +418,7 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
     return Geometry(unit=unit, bodies=tuple(bodies))
 
 
-def _parse_mesh(t: _Table) -> MeshSpec:
+def _parse_mesh(t: _Table, kind: str = "full") -> MeshSpec:
     spec = MeshSpec(
         surface_size=t.number("surface_size", MeshSpec.surface_size, positive=True),
         layer=t.number("layer", MeshSpec.layer, positive=True),
@@ -383,18 +429,8 @@ def _parse_mesh(t: _Table) -> MeshSpec:
         far_size=t.number("far_size", positive=True),
     )
     t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size")
-    if spec.surface_size > 1.0:
-        raise CaseError(
-            f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
-            "be at most 1 (in units of lambda); 0.33 is accurate to about 1% with order = 2",
-            t.key("surface_size"),
-        )
-    if spec.layer < 1.0:
-        raise CaseError(
-            f"must be at least 1 lambda (the charge layer is about 1 lambda deep), "
-            f"got {spec.layer:g}",
-            t.key("layer"),
-        )
+    if kind == "full":
+        check_lambda_resolution(spec)
     if spec.outer_radius is None and spec.far_field < 1.5:
         raise CaseError(
             f"must be at least 1.5 (the outer vacuum sphere must clear the bodies), got "
@@ -403,6 +439,65 @@ def _parse_mesh(t: _Table) -> MeshSpec:
         )
     if spec.growth > 1.0:
         raise CaseError(f"must be at most 1, got {spec.growth:g}", t.key("growth"))
+    return spec
+
+
+def check_lambda_resolution(spec: MeshSpec) -> None:
+    """The full model resolves the charge layer: element size and refined depth in lambda.
+    (The thin-layer model does not resolve it, so these limits do not apply there.)"""
+    if spec.surface_size > 1.0:
+        raise CaseError(
+            f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
+            "be at most 1 (in units of lambda); 0.33 is accurate to about 1% with order = 2 "
+            '(for samples much larger than lambda use [model] kind = "thin-layer")',
+            "mesh.surface_size",
+        )
+    if spec.layer < 1.0:
+        raise CaseError(
+            f"must be at least 1 lambda (the charge layer is about 1 lambda deep), "
+            f"got {spec.layer:g}",
+            "mesh.layer",
+        )
+
+
+def _parse_model(t: _Table) -> ModelSpec:
+    spec = ModelSpec(
+        kind=t.string("kind", ModelSpec.kind, choices=MODEL_KINDS),
+        resolution=t.number("resolution", ModelSpec.resolution, positive=True),
+        order=t.integer("order", ModelSpec.order, choices=(1, 2, 3)),
+        auto_threshold=t.number("auto_threshold", ModelSpec.auto_threshold, positive=True),
+    )
+    t.done("kind, resolution, order, auto_threshold")
+    if spec.resolution > 0.5:
+        raise CaseError(
+            f"must be at most 0.5 (element size / radius of curvature), got {spec.resolution:g}; "
+            "0.1 is accurate to about 0.1% with order = 2",
+            t.key("resolution"),
+        )
+    return spec
+
+
+def _parse_magnetic(t: _Table) -> MagneticSpec:
+    spec = MagneticSpec(
+        applied_field=t.vector("applied_field", MagneticSpec.applied_field),
+        solver=t.string("solver", MagneticSpec.solver, choices=MAGNETIC_SOLVERS),
+        order=t.integer("order", MagneticSpec.order, choices=(1, 2, 3)),
+        boundary=t.string("boundary", MagneticSpec.boundary, choices=MAGNETIC_BOUNDARIES),
+        eps=t.number("eps", MagneticSpec.eps, positive=True),
+    )
+    t.done("applied_field, solver, order, boundary, eps")
+    if spec.eps > 1e-3:
+        raise CaseError(
+            f"must be at most 1e-3 (it adds a spurious screening current eps*A in the vacuum), "
+            f"got {spec.eps:g}; 1e-6 is usual",
+            t.key("eps"),
+        )
+    return spec
+
+
+def _parse_spin(t: _Table) -> SpinSpec:
+    spec = SpinSpec(axis=_unit_vector(t, "axis", SpinSpec.axis))
+    t.done("axis")
     return spec
 
 
@@ -477,6 +572,7 @@ def parse_case(text: str, path: Path) -> Case:
     if unknown:
         raise CaseError(f"unknown section (known: {', '.join(SECTIONS)})", unknown[0])
     root = _Table(raw, "")
+    model = _parse_model(root.table("model"))
     material, lambda_text = _parse_material(root.table("material"))
     charge, total_charge = _parse_charge(root.table("charge"))
     geometry = _parse_geometry(root.table("geometry"), path.parent, total_charge)
@@ -489,8 +585,11 @@ def parse_case(text: str, path: Path) -> Case:
         material=material,
         lambda_text=lambda_text,
         geometry=geometry,
-        mesh=_parse_mesh(root.table("mesh")),
+        mesh=_parse_mesh(root.table("mesh"), model.kind),
         charge=charge,
+        magnetic=_parse_magnetic(root.table("magnetic")),
+        model=model,
+        spin=_parse_spin(root.table("spin")),
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),
         probes=probes,

@@ -95,10 +95,19 @@ def _check(case) -> None:
         f"{case.geometry.unit} = {info['bounding_radius']:.3g} lambda; outer vacuum sphere "
         f"{info['outer_radius'] * lam:.4g} {case.geometry.unit}"
     )
-    print(
-        f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} lambda "
-        f"deep, order {case.mesh.order}; closure {case.charge.closure}"
-    )
+    if case.model.kind == "full":
+        print(
+            f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} "
+            f"lambda deep, order {case.mesh.order}; closure {case.charge.closure}"
+        )
+    else:
+        auto = case.model.kind == "auto"
+        print(
+            f"  model: {case.model.kind}"
+            + (f" (thin-layer above {case.model.auto_threshold:g} lambda)" if auto else "")
+            + f"; thin-layer mesh: resolution {case.model.resolution:g} of the radius of "
+            f"curvature, order {case.model.order}; closure {case.charge.closure}"
+        )
 
 
 def _mesh(case, out: Path | None) -> None:

@@ -27,15 +27,21 @@ class SolveStats:
 
 
 class SPDSolver:
-    """CG + GAMG for the bilinear form ``a`` on the space of its trial function."""
+    """CG + GAMG for the bilinear form ``a`` on the space of its trial function.
 
-    def __init__(self, a: ufl.Form, name: str, spec: SolverSpec, stats: SolveStats):
+    With Dirichlet conditions ``bcs`` their rows and columns become identity; the right-hand
+    sides must then carry the lifting and the boundary values (``dirichlet_rhs``)."""
+
+    def __init__(
+        self, a: ufl.Form, name: str, spec: SolverSpec, stats: SolveStats, bcs: list | None = None
+    ):
         start = time.perf_counter()
         self.name = name
         self.stats = stats
         self.form = fem.form(a)
         self.space = a.arguments()[1].ufl_function_space()  # the trial space
-        self.matrix = fem.petsc.assemble_matrix(self.form)
+        self.bcs = bcs or []
+        self.matrix = fem.petsc.assemble_matrix(self.form, bcs=self.bcs)
         self.matrix.assemble()
         comm = self.space.mesh.comm
         self.ksp = PETSc.KSP().create(comm)
@@ -86,6 +92,21 @@ class SPDSolver:
     def destroy(self) -> None:
         self.ksp.destroy()
         self.matrix.destroy()
+
+
+def dirichlet_rhs(solver: SPDSolver, L: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
+    """Right-hand side of ``L`` for a solver with Dirichlet conditions: lifted by their current
+    values and holding them in the constrained rows."""
+    if vector is None:
+        vector = fem.petsc.assemble_vector(L)
+    else:
+        with vector.localForm() as local:
+            local.set(0.0)
+        fem.petsc.assemble_vector(vector, L)
+    fem.petsc.apply_lifting(vector, [solver.form], bcs=[solver.bcs])
+    vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    fem.petsc.set_bc(vector, solver.bcs)
+    return vector
 
 
 def assemble_rhs(form: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
