@@ -142,7 +142,23 @@ def main(argv: list[str] | None = None) -> int:
         if rank == 0:
             print("giantatom: interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        # A bug, not bad input: show the traceback, and under MPI take every rank down with
+        # this one, since the others may be waiting for it in a collective call.
+        import traceback
+
+        traceback.print_exc()
+        _abort_others()
+        return 1
     return 0
+
+
+def _abort_others() -> None:
+    """MPI_Abort when running on several ranks (only if MPI is already loaded)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.COMM_WORLD.size > 1:
+        sys.stderr.flush()
+        mpi.COMM_WORLD.Abort(1)
 
 
 if __name__ == "__main__":
