@@ -193,6 +193,15 @@ def _read_probe(path: Path) -> Probe:
 # Geometry from fields.pvtu
 
 
+def _quiet_vtk() -> None:
+    """VTK reports on stderr (an X display it tried before EGL, a damaged file); the figures
+    report their own failures in one line, so VTK's messages are noise here."""
+    from vtkmodules.vtkCommonCore import vtkLogger, vtkObject
+
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_OFF)
+    vtkObject.GlobalWarningDisplayOff()
+
+
 class Mesh:
     """fields.pvtu as linear tetrahedra: the whole domain, and the bodies with merged points."""
 
@@ -220,6 +229,7 @@ class Mesh:
     def read(cls, path: Path, arrays: list[str] | None = None) -> "Mesh":
         import pyvista
 
+        _quiet_vtk()
         try:
             reader = pyvista.get_reader(path)
             if arrays is not None:
@@ -230,7 +240,7 @@ class Mesh:
         except Exception as err:
             raise FigureError(f"cannot read {path}: {err}") from None
         if grid is None or grid.n_cells == 0 or "region" not in grid.point_data:
-            raise FigureError(f"{path} holds no cells with a 'region' field")
+            raise FigureError(f"{path}: no cells with a 'region' field (damaged or incomplete?)")
         return cls(linear_tetrahedra(grid))
 
     @property
@@ -318,13 +328,16 @@ def _scalar_range(values: np.ndarray, spread: float = 0.02) -> tuple[float, floa
 # The pyvista figures
 
 
-def camera_axes(normal: int, tilt: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def camera_axes(
+    normal: int, tilt: bool, side: float = 0.55
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(towards the camera, up, right) for a view of the cut across axis ``normal``: z up (y
-    for a cut across z), the camera on the +normal side, tilted up and sideways for depth."""
+    for a cut across z), the camera on the +normal side, tilted up and by ``side`` sideways
+    for depth."""
     up = np.eye(3)[2 if normal != 2 else 1]
     direction = np.eye(3)[normal]
     if tilt:
-        direction = direction + 0.55 * np.cross(up, direction) + 0.45 * up
+        direction = direction + side * np.cross(up, direction) + 0.45 * up
     direction = direction / np.linalg.norm(direction)
     right = np.cross(up, direction)
     return direction, up, right / np.linalg.norm(right)
@@ -335,11 +348,8 @@ class _Picture:
 
     def __init__(self, size: tuple[int, int], shape: tuple[int, int] = (1, 1)):
         import pyvista
-        from vtkmodules.vtkCommonCore import vtkLogger
 
-        # VTK tries an X window before falling back to EGL and warns on stderr when there is
-        # no display; that warning is noise here.
-        vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
+        _quiet_vtk()
         self.size = size
         self.plotter = pyvista.Plotter(
             off_screen=True, window_size=list(size), shape=shape, border=False
@@ -357,7 +367,7 @@ class _Picture:
 
     def add(self, mesh, **kwargs) -> None:
         """add_mesh with soft lighting, so colours stay close to the scale bar's."""
-        style = {"ambient": 0.3, "diffuse": 0.7, "specular": 0.0}
+        style = {"ambient": 0.45, "diffuse": 0.55, "specular": 0.0}
         if kwargs.pop("flat", False):  # a plane seen face-on: the scale bar's own colours
             style = {"lighting": False}
         self.plotter.add_mesh(mesh, **{**style, **kwargs})
@@ -377,9 +387,11 @@ class _Picture:
             "label_font_size": self.font,
         }
 
-    def view(self, mesh: Mesh, normal: int, *, tilt: bool, zoom: float = 1.0) -> None:
+    def view(
+        self, mesh: Mesh, normal: int, *, tilt: bool, zoom: float = 1.0, side: float = 0.55
+    ) -> None:
         """Camera on the +normal side of the cut; tilted to show depth, or square for a plane."""
-        direction, up, _ = camera_axes(normal, tilt)
+        direction, up, _ = camera_axes(normal, tilt, side)
         cam = self.plotter.camera
         cam.focal_point = mesh.center
         cam.position = mesh.center + 4.0 * mesh.size * direction
@@ -419,6 +431,7 @@ def figure_charge(results: Results, out: Path, size, clip: str | None) -> Path:
         cmap=centred_cmap(vmin, vmax),
         clim=(vmin, vmax),
         smooth_shading=True,
+        split_sharp_edges=True,
         scalar_bar_args=pic.bar("rho (C/m^3)"),
     )
     pic.add(_outline(mesh, n), color="black", line_width=2)
@@ -430,7 +443,7 @@ def figure_charge(results: Results, out: Path, size, clip: str | None) -> Path:
         f"{c.get('surface_rho_mean_C_m3', np.nan):.4g}, rho_- = "
         f"{results.summary['material'].get('rho_minus_C_m3', np.nan):.4g} C/m^3",
     )
-    pic.view(mesh, n, tilt=True, zoom=1.15)
+    pic.view(mesh, n, tilt=True, zoom=1.0)
     return pic.save(out)
 
 
@@ -569,6 +582,7 @@ def figure_magnetic(results: Results, out: Path, size, clip: str | None) -> Path
         _cut_open(mesh, normal),
         scalars="_J",
         cmap="viridis",
+        clim=(0.0, float(mesh.body.point_data["_J"].max()) or 1.0),
         scalar_bar_args=pic.bar("J magnitude (A/m^2)"),
     )
     pic.add(_outline(mesh, normal), color="black", line_width=2)
@@ -634,6 +648,7 @@ def figure_spin(results: Results, out: Path, size, clip: str | None) -> Path:
             cmap="viridis",
             clim=(0.0, vmax),
             smooth_shading=True,
+            split_sharp_edges=True,
             scalar_bar_args=pic.bar(f"speed ({unit})") if k == 0 else None,
             show_scalar_bar=k == 0,
         )
@@ -667,6 +682,7 @@ def figure_surface(results: Results, out: Path, size, clip: str | None) -> Path:
         cmap=cmap,
         clim=(lo, hi),
         smooth_shading=True,
+        split_sharp_edges=True,
         scalar_bar_args=pic.bar("rho (C/m^3)"),
     )
     pic.title(
@@ -674,7 +690,8 @@ def figure_surface(results: Results, out: Path, size, clip: str | None) -> Path:
         f"min {rho.min():.4g}, max {rho.max():.4g}, rho_- = "
         f"{results.summary['material'].get('rho_minus_C_m3', np.nan):.4g} C/m^3",
     )
-    pic.view(mesh, mesh.normal(clip), tilt=True, zoom=1.1)
+    # seen from above the cut plane, not from a side: mirror-image tips look alike
+    pic.view(mesh, mesh.normal(clip), tilt=True, zoom=1.0, side=0.0)
     return pic.save(out)
 
 
@@ -732,6 +749,13 @@ def _depth(results: Results, probe: Probe) -> tuple[np.ndarray, str]:
     return along / results.lam, "distance from the probe start"
 
 
+def _largest(difference: np.ndarray, where: np.ndarray) -> tuple[int, float]:
+    """Index and size of the largest |difference| among the points ``where``."""
+    masked = np.where(where & np.isfinite(difference), np.abs(difference), -1.0)
+    k = int(np.argmax(masked))
+    return k, float(masked[k])
+
+
 def figure_profile(results: Results, out: Path, size, clip: str | None) -> Path:
     """rho and |E| along one probe line (``out`` names the probe: profile_<probe>.png)."""
     from matplotlib.figure import Figure
@@ -770,22 +794,24 @@ def figure_profile(results: Results, out: Path, size, clip: str | None) -> Path:
         )
         label = "exact sphere (physics.md 1)"
         if rho is not None and inside.any():
-            err = np.nanmax(np.abs(rho[inside] - rho_p[inside])) / rho_scale
+            k, err = _largest(rho - rho_p, inside)
             ax_rho.plot(
                 d,
                 rho_x,
                 "k--",
                 linewidth=1.5,
-                label=f"{label}; max dev {100 * err:.2g}% of |rho(R)|",
+                label=f"{label}; largest deviation {100 * err / rho_scale:.2g}% of "
+                f"|rho(R)|, at depth {depth[k]:.2f}",
             )
         if E is not None and inside.any():
-            err = np.nanmax(np.abs(E[inside] - np.abs(e_p[inside]))) / np.nanmax(np.abs(e_x))
+            k, err = _largest(E - np.abs(e_p), inside)
             ax_e.plot(
                 d,
                 np.abs(e_x),
                 "k--",
                 linewidth=1.5,
-                label=f"{label}; max dev {100 * err:.2g}% of max|E|",
+                label=f"{label}; largest deviation {100 * err / np.nanmax(np.abs(e_x)):.2g}% "
+                f"of max|E|, at depth {depth[k]:.2f}",
             )
     ax_rho.axhline(
         material["rho_minus_C_m3"], color="tab:red", linestyle=":", label="rho_- (Eq. 49)"
