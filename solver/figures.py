@@ -12,7 +12,7 @@ Figures (names as in ``[output] figures`` of the case file):
     surface   rho on the body surface (C/m^3)
     magnetic  B field lines around the body cut open, |J| on the cut (with a magnetic sector)
     current   |J| on the plane across the applied field, with arrows of J (A/m^2)
-    spin      the spin currents on the surface, one panel per spin (with a spin sector)
+    spin      the two spin currents on the surface side by side (with a spin sector)
     profile   rho and |E| along each probe line against depth in lambda (matplotlib), with
               the exact solution overlaid for a single neutral sphere
     view      view.html: an interactive 3D view (WebGL, one self-contained file)
@@ -216,7 +216,8 @@ class Mesh:
         if body.n_cells == 0:
             raise FigureError("fields.pvtu has no body cells (region > 0)")
         # One point per position inside the bodies, so that faces between cells are shared and
-        # only the true surface is drawn (their fields are continuous inside a body).
+        # only the true surface is drawn. The merged values are averages: exact for rho and
+        # phi (continuous inside a body), a smoothing of the cellwise E of a P2 potential.
         tolerance = 1e-7 * float(np.ptp(np.asarray(body.points), axis=0).max())
         self.body = pyvista.UnstructuredGrid(body).clean(tolerance=tolerance)
         self.surface = self.body.extract_surface(algorithm="dataset_surface").triangulate()
@@ -344,16 +345,14 @@ def camera_axes(
 
 
 class _Picture:
-    """An offscreen plotter with the project's look: white, a title, a scale bar at the bottom."""
+    """An offscreen plotter with the project's look: white, a title, a scale bar on the right."""
 
-    def __init__(self, size: tuple[int, int], shape: tuple[int, int] = (1, 1)):
+    def __init__(self, size: tuple[int, int]):
         import pyvista
 
         _quiet_vtk()
         self.size = size
-        self.plotter = pyvista.Plotter(
-            off_screen=True, window_size=list(size), shape=shape, border=False
-        )
+        self.plotter = pyvista.Plotter(off_screen=True, window_size=list(size), border=False)
         self.plotter.set_background("white")
         self.font = max(8, round(size[1] / 55))
 
