@@ -28,6 +28,7 @@ import gzip
 import json
 import math
 import time
+import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -82,8 +83,9 @@ class Results:
 
     path: Path
     summary: dict
-    case: Case | None  # None when the case.toml copy cannot be read back (e.g. a CAD path)
+    case: Case | None  # None when the case.toml copy does not validate here (a CAD path)
     probes: list[Probe] = field(default_factory=list)
+    toml: dict = field(default_factory=dict)  # the case.toml copy as plain TOML
 
     @property
     def name(self) -> str:
@@ -104,7 +106,10 @@ class Results:
 
     @property
     def lambda_text(self) -> str:
-        return self.case.lambda_text if self.case else f"{self.lambda_m:.4g} m"
+        if self.case is not None:
+            return self.case.lambda_text
+        text = self.toml.get("material", {}).get("lambda")
+        return text if isinstance(text, str) else f"{self.lambda_m:.4g} m"
 
     @property
     def fields_file(self) -> Path:
@@ -170,13 +175,17 @@ def load_results(path: str | Path) -> Results:
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise FigureError(f"{path / 'summary.json'} is unreadable: {err}") from None
-    case = None
+    case, toml = None, {}
     try:
-        case = parse_case((path / "case.toml").read_text(), path / "case.toml")
-    except (OSError, GiantAtomError) as err:
-        log.debug("figures: case.toml not used (%s)", err)
+        text = (path / "case.toml").read_text()
+        toml = tomllib.loads(text)
+        case = parse_case(text, path / "case.toml")
+    except (OSError, tomllib.TOMLDecodeError, GiantAtomError) as err:
+        # A CAD body's relative path does not resolve from the results: the plain TOML still
+        # gives lambda's text and the figure settings (the run validated them).
+        log.debug("figures: case.toml not validated here (%s)", err)
     probes = [_read_probe(f) for f in sorted(path.glob("probe_*.csv"))]
-    return Results(path=path, summary=summary, case=case, probes=probes)
+    return Results(path=path, summary=summary, case=case, probes=probes, toml=toml)
 
 
 def _read_probe(path: Path) -> Probe:
@@ -852,9 +861,9 @@ def _view_fields(results: Results, body) -> list[tuple[dict, np.ndarray]]:
     data = body.point_data
     wanted = [
         ("rho", "rho", "C/m^3", None),
-        ("|E|", "E", "V/m", "inferno"),
+        ("|E|", "E", "V/m", "YlOrRd"),
         ("phi", "phi", "V", "viridis"),
-        ("|J|", "J", "A/m^2", "viridis"),
+        ("|J|", "J", "A/m^2", "YlGnBu"),
         ("|B|", "B", "T", "viridis"),
         ("|v_up|", "v_up", "m/s", "viridis"),
         ("|v_down|", "v_down", "m/s", "viridis"),
@@ -872,6 +881,7 @@ def _view_fields(results: Results, body) -> list[tuple[dict, np.ndarray]]:
         cmap = centred_cmap(lo, hi) if cmap_name is None else colormaps[cmap_name]
         table = (np.asarray(cmap(np.linspace(0, 1, 256)))[:, :3] * 255).round().astype(np.uint8)
         info = {
+            "name": name,
             "label": label,
             "unit": unit,
             "min": lo,
@@ -977,9 +987,15 @@ def draw(results: Results, name: str, out: Path, size: tuple[int, int], clip: st
 
 def figure_settings(results: Results) -> tuple[tuple[str, ...] | None, tuple[int, int]]:
     """The case's [output] figures and figure_size (defaults when the case is unreadable)."""
-    if results.case is None:
-        return None, DEFAULT_SIZE
-    return results.case.output.figures, tuple(results.case.output.figure_size)
+    if results.case is not None:
+        return results.case.output.figures, tuple(results.case.output.figure_size)
+    output = results.toml.get("output", {})
+    names, size = output.get("figures"), output.get("figure_size")
+    valid_size = isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) for v in size)
+    return (
+        tuple(names) if isinstance(names, list) else None,
+        tuple(size) if valid_size else DEFAULT_SIZE,
+    )
 
 
 def render_figures(

@@ -167,6 +167,23 @@ def test_plot_gives_the_same_picture(solved_sphere, tmp_path):
     assert_not_blank(out, (400, 300))
 
 
+def test_settings_without_a_valid_case_copy(solved_sphere, tmp_path):
+    """A case.toml that does not validate where the results now are (a CAD body's relative
+    path) still gives lambda's text and the figure size; no exact sphere curve then."""
+    copy = tmp_path / "results"
+    shutil.copytree(solved_sphere, copy, ignore=shutil.ignore_patterns("figures", "fields*"))
+    text = (copy / "case.toml").read_text()
+    text = text.replace('shape = "sphere"', 'shape = "file"\npath = "cad/gone.step"')
+    (copy / "case.toml").write_text(text + "\n[output]\nfigure_size = [320, 240]\n")
+    results = figures.load_results(copy)
+    assert results.case is None
+    assert results.lambda_text == "1 um"
+    assert figures.figure_settings(results) == (None, (320, 240))
+    assert results.available() == ["profile"]  # no fields.pvtu in this copy
+    (path,) = figures.render_figures(copy, folder=tmp_path / "pictures")
+    assert_not_blank(path, (320, 240), 0.01)
+
+
 def test_plot_fails_loudly(solved_sphere, tmp_path):
     proc = giantatom("plot", str(tmp_path / "nothing"))
     assert proc.returncode == 5
@@ -196,7 +213,7 @@ def chromium() -> str | None:
     return None
 
 
-def browse(html: Path, tmp_path: Path, size=(1000, 750)) -> tuple[np.ndarray, str]:
+def browse(html: Path, tmp_path: Path, size=(1000, 750), hash: str = "") -> tuple[np.ndarray, str]:
     """Screenshot and final DOM of a page in headless Chromium, without network."""
     browser = chromium()
     if browser is None:
@@ -215,8 +232,8 @@ def browse(html: Path, tmp_path: Path, size=(1000, 750)) -> tuple[np.ndarray, st
         f"--window-size={size[0]},{size[1]}",
         "--virtual-time-budget=30000",
     ]
-    shot = tmp_path / "view.png"
-    url = html.resolve().as_uri()
+    shot = tmp_path / f"view{hash}.png"
+    url = html.resolve().as_uri() + (f"#{hash}" if hash else "")
     subprocess.run([*common, f"--screenshot={shot}", url], capture_output=True, timeout=180)
     dom = subprocess.run([*common, "--dump-dom", url], capture_output=True, text=True, timeout=180)
     assert shot.is_file(), "Chromium wrote no screenshot"
@@ -236,6 +253,15 @@ def test_html_view_renders_in_chromium(solved_sphere, tmp_path):
     assert drawn > 0.3, drawn
     r, b = middle[..., 0], middle[..., 2]
     assert (r - b > 60).mean() > 0.03 and (b - r > 60).mean() > 0.03
+    # field toggle and clip from the address: |E| (a yellow-red map, no blue), uncut; then rho
+    # cut across z near the top, flipped: only the top cap is left
+    rgb, dom = browse(html, tmp_path, hash="field=E&clip=off")
+    assert 'data-state="ready"' in dom
+    middle = rgb[int(0.2 * h) : int(0.85 * h), int(0.25 * w) : int(0.75 * w)]
+    assert (middle < 235).any(axis=2).mean() > 0.3
+    assert (middle[..., 2] - middle[..., 0] > 60).mean() < 0.001  # no blue
+    cut, _ = browse(html, tmp_path, hash="field=rho&clip=z&pos=0.9&flip=1")
+    assert np.abs(cut - rgb).mean() > 5  # another picture
 
 
 # ---- magnetic and spin figures on synthetic fields --------------------------------------
