@@ -121,14 +121,17 @@ def _plot(args) -> None:
         written = figures.render_figures(args.results, folder=args.out, size=size, clip=args.clip)
     else:
         results = figures.load_results(args.results)
-        folder = results.path / "figures"
-        targets = figures.outputs(results, name, folder) if name in results.available() else []
-        if args.out is not None and len(targets) <= 1:
-            targets = [args.out]
-        elif args.out is not None:  # one file per probe line: --out is their folder
-            targets = [args.out / t.name for t in targets]
         size = size or figures.figure_settings(results)[1]
-        written = [figures.draw(results, name, t, size, args.clip) for t in targets or [folder]]
+        folder = results.path / "figures"
+        if name in results.available():
+            targets = figures.outputs(results, name, folder)
+        else:
+            targets = [(folder / name, None)]  # draw() says why not
+        if args.out is not None and len(targets) == 1:
+            targets = [(args.out, targets[0][1])]
+        elif args.out is not None:  # one file per probe line: --out is their folder
+            targets = [(args.out / path.name, probe) for path, probe in targets]
+        written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]
     for path in written:
         print(path)
 

@@ -342,10 +342,10 @@ def camera_axes(
     normal: int, tilt: bool, side: float = 0.55
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(towards the camera, up, right) for a view of the cut across axis ``normal``: z up (y
-    for a cut across z), the camera on the +normal side, tilted up and by ``side`` sideways
-    for depth."""
+    for a cut across z), the camera on the open side of the cut (``open_side``), tilted up and
+    by ``side`` sideways for depth."""
     up = np.eye(3)[2 if normal != 2 else 1]
-    direction = np.eye(3)[normal]
+    direction = open_side(normal)
     if tilt:
         direction = direction + side * np.cross(up, direction) + 0.45 * up
     direction = direction / np.linalg.norm(direction)
@@ -416,9 +416,15 @@ class _Picture:
         return path
 
 
+def open_side(normal: int) -> np.ndarray:
+    """The side the camera looks from: +x, -y or +z, so that the picture is right-handed with
+    x (or y for a cut across x) to the right."""
+    return np.eye(3)[normal] * (-1.0 if normal == 1 else 1.0)
+
+
 def _cut_open(mesh: Mesh, normal: int):
-    """The bodies with the half on the +normal side of their centre removed."""
-    return mesh.body.clip(normal=AXES[normal], origin=mesh.center, invert=True)
+    """The bodies with the half on the camera's side of their centre removed."""
+    return mesh.body.clip(normal=open_side(normal), origin=mesh.center, invert=True)
 
 
 def _outline(mesh: Mesh, normal: int):
@@ -739,22 +745,20 @@ def exact_sphere(r: np.ndarray, radius: float, lam: float, rho0: float):
     return np.where(inside, rho, 0.0), np.where(inside & positive, e_r, 0.0)
 
 
-def _depth(results: Results, probe: Probe) -> tuple[np.ndarray, str]:
-    """Depth below the body surface along a probe, in lambda (negative in vacuum): exact for a
-    sphere, else the signed distance to the surface in fields.pvtu, else the distance from
-    the probe's start."""
-    points = np.column_stack([probe.columns[k] for k in ("x", "y", "z")])
+def _depth_at(results: Results, points: np.ndarray) -> np.ndarray | None:
+    """Depth of points (geometry units) below the bodies' surface, in lambda, negative in
+    vacuum: exact for a sphere, else the signed distance to the surface in fields.pvtu; None
+    without either."""
     sphere = single_sphere(results)
     if sphere is not None:
         centre, radius = sphere
-        return (radius - np.linalg.norm(points - centre, axis=1)) / results.lam, "depth"
-    if results.fields_file.is_file():
-        import pyvista
+        return (radius - np.linalg.norm(points - centre, axis=1)) / results.lam
+    if not results.fields_file.is_file():
+        return None
+    import pyvista
 
-        probed = pyvista.PolyData(points).compute_implicit_distance(results.mesh.surface)
-        return -np.asarray(probed.point_data["implicit_distance"]) / results.lam, "depth"
-    along = np.linalg.norm(points - points[0], axis=1)
-    return along / results.lam, "distance from the probe start"
+    probed = pyvista.PolyData(points).compute_implicit_distance(results.mesh.surface)
+    return -np.asarray(probed.point_data["implicit_distance"]) / results.lam
 
 
 def _largest(difference: np.ndarray, where: np.ndarray) -> tuple[int, float]:
@@ -764,13 +768,18 @@ def _largest(difference: np.ndarray, where: np.ndarray) -> tuple[int, float]:
     return k, float(masked[k])
 
 
-def figure_profile(results: Results, out: Path, size, clip: str | None) -> Path:
-    """rho and |E| along one probe line (``out`` names the probe: profile_<probe>.png)."""
+def figure_profile(results: Results, out: Path, size, clip: str | None, probe: str) -> Path:
+    """rho and |E| along the probe line named ``probe``.
+
+    Against the depth below the surface in lambda when the line crosses the surface at most
+    once (centre to outside); else against the position along the line, surfaces marked."""
     from matplotlib.figure import Figure
 
-    probe = next(p for p in results.probes if out.stem == f"profile_{p.name}")
-    cols = probe.columns
-    depth, axis_name = _depth(results, probe)
+    line = next((p for p in results.probes if p.name == probe), None)
+    if line is None:
+        raise FigureError(f"figure 'profile': no probe {probe!r} in this run")
+    cols = line.columns
+    points = np.column_stack([cols[k] for k in ("x", "y", "z")])
     rho = cols.get("rho_C_m3")
     E = cols.get("E_V_m")
     if E is None and "Ex_V_m" in cols:
@@ -778,48 +787,71 @@ def figure_profile(results: Results, out: Path, size, clip: str | None) -> Path:
     material = results.summary["material"]
     rho0 = float(np.ravel(results.summary.get("charge", {}).get("rho0_C_m3", [np.nan]))[0])
 
+    # the line, finely, for the exact curve and the surface crossings
+    t = np.linspace(0.0, 1.0, 2001)[:, None]
+    fine = (1.0 - t) * points[0] + t * points[-1]
+    along = np.linalg.norm(points - points[0], axis=1) / results.lam
+    along_fine = np.linalg.norm(fine - points[0], axis=1) / results.lam
+    depth, depth_fine = _depth_at(results, points), _depth_at(results, fine)
+    inside = depth > 0 if depth is not None else np.zeros(len(points), dtype=bool)
+    crossings = np.flatnonzero(np.diff(depth_fine > 0)) if depth_fine is not None else []
+    lam = f"lambda = {results.lambda_text}"
+    if depth is not None and len(crossings) <= 1:
+        x, x_fine, surfaces = depth, depth_fine, [0.0]
+        xlabel = f"depth below the surface ({lam}): body > 0 > vacuum"
+    else:
+        x, x_fine, surfaces = along, along_fine, [along_fine[k] for k in crossings]
+        start = ", ".join(f"{v:g}" for v in points[0])
+        xlabel = f"position along the probe from ({start}) {results.unit}, in lambda ({lam})"
+
     dpi = 100
     fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi, layout="constrained")
     ax_rho, ax_e = fig.subplots(2, 1, sharex=True)
     style = {"color": "tab:blue", "marker": ".", "markersize": 4, "linewidth": 1.2}
     if rho is not None:
-        ax_rho.plot(depth, rho, label="giantatom", **style)
+        ax_rho.plot(x, rho, label="giantatom", **style)
     if E is not None:
-        ax_e.plot(depth, E, label="giantatom", **style)
+        ax_e.plot(x, E, label="giantatom", **style)
 
     sphere = single_sphere(results)
     if sphere is not None and np.isfinite(rho0):
-        _, radius = sphere
+        centre, radius = sphere
         unit = LENGTH_UNITS[results.unit]
-        d = np.linspace(depth.min(), depth.max(), 800)
-        r_m = np.abs(radius - d * results.lam) * unit
-        rho_x, e_x = exact_sphere(r_m, radius * unit, results.lambda_m, rho0)
-        inside = depth >= 0
-        r_probe = (radius - depth * results.lam) * unit
-        rho_p, e_p = exact_sphere(r_probe, radius * unit, results.lambda_m, rho0)
-        rho_scale = abs(
-            exact_sphere(np.array([radius * unit]), radius * unit, results.lambda_m, rho0)[0][0]
+
+        def exact(p: np.ndarray):
+            r = np.linalg.norm(p - centre, axis=1) * unit
+            return exact_sphere(r, radius * unit, results.lambda_m, rho0)
+
+        rho_x, e_x = exact(fine)
+        rho_p, e_p = exact(points)
+        rho_surface = abs(exact(centre[None, :] + [radius, 0.0, 0.0])[0][0])
+        e_max = np.nanmax(
+            np.abs(
+                exact_sphere(
+                    np.linspace(0, radius * unit, 2001), radius * unit, results.lambda_m, rho0
+                )[1]
+            )
         )
         label = "exact sphere (physics.md 1)"
         if rho is not None and inside.any():
             k, err = _largest(rho - rho_p, inside)
             ax_rho.plot(
-                d,
+                x_fine,
                 rho_x,
                 "k--",
                 linewidth=1.5,
-                label=f"{label}; largest deviation {100 * err / rho_scale:.2g}% of "
-                f"|rho(R)|, at depth {depth[k]:.2f}",
+                label=f"{label}; largest deviation {100 * err / rho_surface:.2g}% of "
+                f"|rho(R)|, at {x[k]:.2f}",
             )
         if E is not None and inside.any():
             k, err = _largest(E - np.abs(e_p), inside)
             ax_e.plot(
-                d,
+                x_fine,
                 np.abs(e_x),
                 "k--",
                 linewidth=1.5,
-                label=f"{label}; largest deviation {100 * err / np.nanmax(np.abs(e_x)):.2g}% "
-                f"of max|E|, at depth {depth[k]:.2f}",
+                label=f"{label}; largest deviation {100 * err / e_max:.2g}% of max|E|, "
+                f"at {x[k]:.2f}",
             )
     ax_rho.axhline(
         material["rho_minus_C_m3"], color="tab:red", linestyle=":", label="rho_- (Eq. 49)"
@@ -829,18 +861,15 @@ def figure_profile(results: Results, out: Path, size, clip: str | None) -> Path:
     ax_e.axhline(material["E_m_V_m"], color="tab:red", linestyle=":", label="E_m (Eq. 30)")
     for ax in (ax_rho, ax_e):
         ax.axhline(0.0, color="grey", linewidth=0.6)
-        if axis_name == "depth":
-            ax.axvline(0.0, color="grey", linewidth=0.8, linestyle="--")
+        if depth is not None:
+            for position in surfaces:
+                ax.axvline(position, color="grey", linewidth=0.8, linestyle="--")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small", loc="best")
     ax_rho.set_ylabel("rho (C/m^3)")
     ax_e.set_ylabel("|E| (V/m)")
-    ax_e.set_xlabel(
-        f"{axis_name} (lambda = {results.lambda_text}); body > 0 > vacuum"
-        if axis_name == "depth"
-        else f"{axis_name} (lambda = {results.lambda_text})"
-    )
-    fig.suptitle(results.title(f"rho (C/m^3) and |E| (V/m) along probe '{probe.name}'"))
+    ax_e.set_xlabel(xlabel + ("; dashed: surface" if depth is not None else ""))
+    fig.suptitle(results.title(f"rho (C/m^3) and |E| (V/m) along probe '{probe}'"))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi)
     return out
@@ -948,13 +977,13 @@ RENDERERS = {
 }
 
 
-def outputs(results: Results, name: str, folder: Path) -> list[Path]:
-    """The files figure ``name`` writes into ``folder``."""
+def outputs(results: Results, name: str, folder: Path) -> list[tuple[Path, str | None]]:
+    """The files figure ``name`` writes into ``folder``, each with the probe it shows."""
     if name == "profile":
-        return [folder / f"profile_{p.name}.png" for p in results.probes]
+        return [(folder / f"profile_{p.name}.png", p.name) for p in results.probes]
     if name == "view":
-        return [folder / "view.html"]
-    return [folder / f"{name}.png"]
+        return [(folder / "view.html", None)]
+    return [(folder / f"{name}.png", None)]
 
 
 def _missing(results: Results, name: str) -> str:
@@ -966,15 +995,26 @@ def _missing(results: Results, name: str) -> str:
     return f"fields.pvtu has no {' / '.join(needs)} field (that sector did not run)"
 
 
-def draw(results: Results, name: str, out: Path, size: tuple[int, int], clip: str | None) -> Path:
-    """Draw one file of figure ``name``; raises FigureError with a one-line reason."""
+def draw(
+    results: Results,
+    name: str,
+    out: Path,
+    size: tuple[int, int],
+    clip: str | None,
+    probe: str | None = None,
+) -> Path:
+    """Draw one file of figure ``name`` (``probe``: the line of a profile, default the first);
+    raises FigureError with a one-line reason."""
     if name not in RENDERERS:
         raise FigureError(f"unknown figure {name!r} (known: {', '.join(FIGURES)})")
     if name not in results.available():
         raise FigureError(f"figure {name!r}: {_missing(results, name)}")
     start = time.perf_counter()
     try:
-        RENDERERS[name](results, out, size, clip)
+        if name == "profile":
+            figure_profile(results, out, size, clip, probe or results.probes[0].name)
+        else:
+            RENDERERS[name](results, out, size, clip)
     except GiantAtomError:
         raise
     except Exception as err:
@@ -1021,9 +1061,9 @@ def render_figures(
             if name in RENDERERS and name in results.available():
                 targets = outputs(results, name, folder)
             else:
-                targets = [folder / name]  # draw() raises with the reason
-            for target in targets:
-                written.append(draw(results, name, target, size, clip))
+                targets = [(folder / name, None)]  # draw() raises with the reason
+            for target, probe in targets:
+                written.append(draw(results, name, target, size, clip, probe))
         except GiantAtomError as err:
             if strict:
                 raise
