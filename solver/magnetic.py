@@ -13,7 +13,8 @@ current flow out through the surface of a non-spherical body.
 
 Far-field condition: ``boundary = "uniform"`` imposes the applied field alone,
 a_far = (1/2) B_applied x r (physics.md). That clamps the normal field on Gamma_inf and makes the
-moment too large by about (R/R_out)^3 (3.7 % at far_field = 3). The default ``"dipole"`` adds the
+moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the London shape factor of
+``london_sphere_moment`` (+3.1 % at R = 5 lambda, far_field = 3). The default ``"dipole"`` adds the
 field of the induced moment, a_far = (1/2) B_applied x r + (mu0/4pi) m x r/|r|^3, with m the
 moment of the computed currents: the problem is linear, so one solve for the applied field and
 three for unit dipoles give m self-consistently from a 3x3 system (one matrix, four right-hand
@@ -262,8 +263,6 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     a, w = ufl.TrialFunction(V), ufl.TestFunction(V)
     eps = domain.constant(spec.eps)
     a_form = fem.form(curl_curl_form(domain, a, w, eps))
-    zero = fem.Constant(mesh, np.zeros(3))
-    L_form = fem.form(ufl.inner(zero, w) * domain.dx)
 
     outer = domain.facet_tags.find(meshes.OUTER)
     boundary_dofs = fem.locate_dofs_topological(V, 2, outer)
@@ -275,16 +274,15 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     solver = CurlCurlSolver(a_form, V, [bc], spec, case.solver.rtol, case.solver.max_iterations)
     stats.seconds += time.perf_counter() - start
     log.info("  operator assembled and preconditioner set up: %.1f s", stats.seconds)
-    b = fem.petsc.assemble_vector(L_form)
+    b = fem.petsc.create_vector(V)  # ghosted, as apply_lifting needs
 
     def solve_for(far_field, label: str) -> fem.Function:
         """The solution whose tangential trace on Gamma_inf is that of ``far_field``."""
         g.x.array[:] = 0.0
         g.interpolate(far_field, cells0=boundary_cells)
         g.x.scatter_forward()
-        with b.localForm() as local:
+        with b.localForm() as local:  # the equation has no source: only the lifted bc
             local.set(0.0)
-        fem.petsc.assemble_vector(b, L_form)
         fem.petsc.apply_lifting(b, [a_form], bcs=[[bc]])
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         fem.petsc.set_bc(b, [bc])
