@@ -21,7 +21,9 @@ Vector = tuple[float, float, float]
 SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
 CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
 CLOSURES = ("surface-mean", "max-field", "rho0")
-SECTIONS = ("material", "geometry", "mesh", "charge", "solver", "output", "probe")
+SECTIONS = ("material", "geometry", "mesh", "charge", "magnetic", "solver", "output", "probe")
+MAGNETIC_SOLVERS = ("direct", "iterative")
+MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 
 # Keys each shape needs (beyond center/rotate), and the optional ones it accepts.
 _SHAPE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -93,6 +95,19 @@ class ChargeSpec:
 
 
 @dataclass(frozen=True)
+class MagneticSpec:
+    applied_field: Vector = (0.0, 0.0, 0.0)  # T; zero skips the magnetic sector
+    solver: str = "direct"  # MUMPS; "iterative": CG with an auxiliary-space preconditioner
+    order: int = 1  # degree of the N1curl (Nedelec first kind) element
+    boundary: str = "dipole"  # tangential A on the outer sphere: applied + induced dipole
+    eps: float = 1e-6  # vacuum mass coefficient: makes the vacuum curl-curl block invertible
+
+    @property
+    def active(self) -> bool:
+        return any(b != 0.0 for b in self.applied_field)
+
+
+@dataclass(frozen=True)
 class SolverSpec:
     rtol: float = 1e-10
     max_iterations: int = 1000
@@ -132,6 +147,7 @@ class Case:
     solver: SolverSpec
     output: OutputSpec
     probes: tuple[Probe, ...] = field(default_factory=tuple)
+    magnetic: MagneticSpec = MagneticSpec()
 
     @property
     def name(self) -> str:
@@ -422,6 +438,24 @@ def _parse_charge(t: _Table) -> tuple[ChargeSpec, float]:
     return ChargeSpec(closure=closure, rho0=rho0), net_charge
 
 
+def _parse_magnetic(t: _Table) -> MagneticSpec:
+    spec = MagneticSpec(
+        applied_field=t.vector("applied_field", MagneticSpec.applied_field),
+        solver=t.string("solver", MagneticSpec.solver, choices=MAGNETIC_SOLVERS),
+        order=t.integer("order", MagneticSpec.order, choices=(1, 2, 3)),
+        boundary=t.string("boundary", MagneticSpec.boundary, choices=MAGNETIC_BOUNDARIES),
+        eps=t.number("eps", MagneticSpec.eps, positive=True),
+    )
+    t.done("applied_field, solver, order, boundary, eps")
+    if spec.eps > 1e-3:
+        raise CaseError(
+            f"must be at most 1e-3 (it adds a spurious screening current eps*A in the vacuum), "
+            f"got {spec.eps:g}; 1e-6 is usual",
+            t.key("eps"),
+        )
+    return spec
+
+
 def _parse_solver(t: _Table) -> SolverSpec:
     spec = SolverSpec(
         rtol=t.number("rtol", SolverSpec.rtol, positive=True),
@@ -515,6 +549,7 @@ def parse_case(text: str, path: Path) -> Case:
         geometry=geometry,
         mesh=_parse_mesh(root.table("mesh")),
         charge=charge,
+        magnetic=_parse_magnetic(root.table("magnetic")),
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),
         probes=probes,

@@ -12,6 +12,7 @@ import meshes
 from solver.backend import fem, ufl
 from solver.charge import ChargeSolution
 from solver.domain import Domain
+from solver.magnetic import MagneticSolution
 
 
 @dataclass
@@ -103,6 +104,37 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
             spaces.everywhere(sol.screening_profile(), "screening_profile"),
             "1",
             "v of physics.md: 1 far away, about lambda/R at the surface",
+        ),
+    ]
+
+
+def magnetic_fields(sol: MagneticSolution, spaces: FieldSpaces) -> list[Field]:
+    """A, B = curl A everywhere; the London current J only in the bodies (zero in vacuum)."""
+    B = sol.magnetic_field()
+    J = sol.current_density()
+    n = len(sol.domain.body_tags)
+    J_magnitude = ufl.sqrt(ufl.dot(J, J))
+    return [
+        Field("A", spaces.everywhere(sol.vector_potential(), "A"), "T m", "vector potential"),
+        Field(
+            "B",
+            spaces.everywhere(B, "B"),
+            "T",
+            "magnetic field (applied + screening)",
+            ("Bx_T", "By_T", "Bz_T"),
+        ),
+        Field(
+            "J",
+            spaces.per_body([J] * n, "J"),
+            "A/m^2",
+            "London (Meissner) current density, zero in vacuum",
+            ("Jx_A_m2", "Jy_A_m2", "Jz_A_m2"),
+        ),
+        Field(
+            "J_magnitude",
+            spaces.per_body([J_magnitude] * n, "J_magnitude"),
+            "A/m^2",
+            "|J|",
         ),
     ]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import backend, charge, fields, output, probes
+from solver import backend, charge, fields, magnetic, output, probes
 from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
@@ -103,6 +103,7 @@ def _report(summary: dict, out: Path, unit: str) -> None:
         f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
+        *_magnetic_report(summary.get("magnetic")),
         f"  results: {out}",
         "",
     ]
@@ -118,6 +119,21 @@ def _figures(case: Case, path: Path) -> None:
         return
     log.info("figures ...")
     figures.run_figures(path, case.output.figures, case.output.figure_size)
+
+
+def _magnetic_report(m: dict | None) -> list[str]:
+    if m is None:
+        return []
+    lines = [
+        f"  applied B {np.asarray(m['applied_field_T'])} T   "
+        f"moment {np.array2string(np.asarray(m['moment_A_m2']), precision=5)} A m^2",
+        f"  max |B| inside {m['B_max_inside_T']:.5g} T   max |J| {m['J_max_A_m2']:.5g} A/m^2",
+    ]
+    if "london_sphere" in m:
+        lines.append(
+            f"  London sphere moment: relative error {m['london_sphere']['relative_error']:.2e}"
+        )
+    return lines
 
 
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
@@ -140,9 +156,20 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             solution = charge.solve_charge(case, domain)
             charge_summary = charge.summarize(solution, case)
 
+        magnetic_solution, magnetic_summary = None, None
+        if case.magnetic.active:
+            with timer.stage("magnetic", "magnetic sector"):
+                magnetic_solution = magnetic.solve_magnetic(case, domain)
+                magnetic_summary = magnetic.summarize(magnetic_solution, case)
+
         with timer.stage("fields", "output fields"):
-            spaces = fields.FieldSpaces(domain, case.mesh.order)
+            degree = case.mesh.order
+            if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
+                degree = max(degree, case.magnetic.order)
+            spaces = fields.FieldSpaces(domain, degree)
             all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
+            if magnetic_solution is not None:
+                all_fields += fields.magnetic_fields(magnetic_solution, spaces)
 
         with timer.stage("output", "writing results"):
             if case.output.fields and "vtu" in case.output.formats:
@@ -161,6 +188,7 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 },
                 "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
                 "charge": charge_summary,
+                **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "fields": fields.field_documentation(all_fields),
                 "run": {"ranks": comm.size, "versions": backend.versions()},
             }
