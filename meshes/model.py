@@ -111,8 +111,53 @@ def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
                 )
 
 
+def physical_groups(model: GeometryModel) -> None:
+    """Tag bodies, their surfaces, the vacuum and the outer sphere (see the module docstring)."""
+    for k, (vols, surfs) in enumerate(zip(model.body_volumes, model.body_surfaces, strict=True)):
+        gmsh.model.addPhysicalGroup(3, vols, body_tag(k), f"body{k + 1}")
+        gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
+    gmsh.model.addPhysicalGroup(3, model.vacuum_volumes, VACUUM, "vacuum")
+    gmsh.model.addPhysicalGroup(2, model.outer_surfaces, OUTER, "outer")
+
+
+def vacuum_radius(
+    case: Case, center: np.ndarray, spheres: dict[str, tuple[np.ndarray, float]]
+) -> float:
+    """Radius of the outer vacuum sphere (lambda), from [mesh] outer_radius or far_field times
+    the bounding radius; every body's bounding sphere must fit with a lambda to spare."""
+    spec = case.mesh
+    reaches = {n: float(np.linalg.norm(c - center)) + r for n, (c, r) in spheres.items()}
+    if spec.outer_radius is not None:
+        radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
+        key = "mesh.outer_radius"
+    else:
+        radius = spec.far_field * max(reaches.values())
+        key = "mesh.far_field"
+    for name, reach in reaches.items():
+        if reach + 1.0 > radius:
+            lam, unit = case.lambda_in_units, case.geometry.unit
+            raise CaseError(
+                f"body {name!r} reaches {reach * lam:.4g} {unit} from the centre, beyond the "
+                f"outer vacuum sphere of radius {radius * lam:.4g} {unit} (it needs at least one "
+                "lambda of vacuum around it)",
+                key,
+            )
+    return radius
+
+
+def _is_mesh_file(case: Case) -> bool:
+    return any(
+        b.shape.kind == "file" and b.shape.path.suffix.lower() == ".msh"
+        for b in case.geometry.bodies
+    )
+
+
 def build_geometry(case: Case) -> GeometryModel:
     """Build the bodies and the outer vacuum sphere in the current gmsh model."""
+    if _is_mesh_file(case):
+        from meshes.discrete import build_discrete_body
+
+        return build_discrete_body(case)
     gmsh.model.add(case.name)
     names = [b.name for b in case.geometry.bodies]
     bodies, spheres = [], []
@@ -123,23 +168,7 @@ def build_geometry(case: Case) -> GeometryModel:
     _check_overlaps(bodies, names)
 
     center, bounding_radius = _enclosing_sphere(spheres)
-    spec = case.mesh
-    if spec.outer_radius is not None:
-        outer_radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
-        key = "mesh.outer_radius"
-    else:
-        outer_radius = spec.far_field * bounding_radius
-        key = "mesh.far_field"
-    for name, (c, r) in zip(names, spheres, strict=True):
-        reach = float(np.linalg.norm(c - center)) + r
-        if reach + 1.0 > outer_radius:
-            lam = case.lambda_in_units
-            raise CaseError(
-                f"body {name!r} reaches {reach * lam:.4g} {case.geometry.unit} from the centre, "
-                f"beyond the outer vacuum sphere of radius {outer_radius * lam:.4g} "
-                f"{case.geometry.unit} (it needs at least one lambda of vacuum around it)",
-                key,
-            )
+    outer_radius = vacuum_radius(case, center, dict(zip(names, spheres, strict=True)))
 
     outer = occ.addSphere(*center, outer_radius)
     flat = [dt for dimtags in bodies for dt in dimtags]
@@ -173,12 +202,7 @@ def build_geometry(case: Case) -> GeometryModel:
         {abs(t) for _, t in gmsh.model.getBoundary(all_volumes, oriented=False)}
     )
 
-    for k, (vols, surfs) in enumerate(zip(body_volumes, body_surfaces, strict=True)):
-        gmsh.model.addPhysicalGroup(3, vols, body_tag(k), f"body{k + 1}")
-        gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
-    gmsh.model.addPhysicalGroup(3, vacuum, VACUUM, "vacuum")
-    gmsh.model.addPhysicalGroup(2, outer_surfaces, OUTER, "outer")
-    return GeometryModel(
+    model = GeometryModel(
         body_volumes=body_volumes,
         vacuum_volumes=vacuum,
         body_surfaces=body_surfaces,
@@ -187,6 +211,8 @@ def build_geometry(case: Case) -> GeometryModel:
         bounding_radius=bounding_radius,
         outer_radius=outer_radius,
     )
+    physical_groups(model)
+    return model
 
 
 def far_size(model: GeometryModel, case: Case) -> float:

@@ -67,13 +67,7 @@ def _import(
     shape: Shape, unit_m: float, lambda_m: float, key: str
 ) -> tuple[DimTags, np.ndarray, float]:
     path = shape.path
-    suffix = path.suffix.lower()
-    if suffix == ".msh":
-        raise MeshError(
-            "a .msh body cannot be combined with the OpenCASCADE vacuum sphere; "
-            "export the body as STEP or BREP",
-            f"{key}.path",
-        )
+    suffix = path.suffix.lower()  # .msh bodies take the path of meshes/discrete.py
     # OpenCASCADE converts STEP/IGES coordinates to millimetres; BREP carries no unit.
     gmsh.option.setString("Geometry.OCCTargetUnit", "MM")
     try:

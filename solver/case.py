@@ -114,6 +114,8 @@ class SolverSpec:
 
 
 FIELD_FORMATS = ("vtu", "vtx")
+# Pictures a run can draw into figures/ (solver/figures.py; README "Pictures").
+FIGURES = ("charge", "field", "surface", "magnetic", "current", "spin", "profile", "view")
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class OutputSpec:
     dir: Path
     fields: bool = True  # write the ParaView files
     formats: tuple[str, ...] = ("vtu",)  # vtu: fields.pvtu (ParaView, pyvista); vtx: fields.bp
+    figures: tuple[str, ...] | None = None  # None: every figure the run has the data for
+    figure_size: tuple[int, int] = (1600, 1200)  # PNG width, height in pixels
 
 
 @dataclass(frozen=True)
@@ -473,12 +477,32 @@ def _parse_output(t: _Table, case_path: Path) -> OutputSpec:
         raise CaseError(
             f"must be a list drawn from {list(FIELD_FORMATS)}, got {formats!r}", t.key("formats")
         )
+    figures = t.get("figures")
+    if figures is not None and (
+        not isinstance(figures, list) or not all(f in FIGURES for f in figures)
+    ):
+        raise CaseError(
+            f"must be a list drawn from {list(FIGURES)} ([] for none), got {figures!r}",
+            t.key("figures"),
+        )
+    size = t.get("figure_size", list(OutputSpec.figure_size))
+    if (
+        not isinstance(size, list)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 64 <= v <= 8192 for v in size)
+    ):
+        raise CaseError(
+            f"must be [width, height] in pixels, 64 to 8192 each, got {size!r}",
+            t.key("figure_size"),
+        )
     spec = OutputSpec(
         dir=Path(t.string("dir", f"results/{case_path.stem}")),
         fields=t.boolean("fields", True),
         formats=tuple(dict.fromkeys(formats)),
+        figures=None if figures is None else tuple(dict.fromkeys(figures)),
+        figure_size=(size[0], size[1]),
     )
-    t.done("dir, fields, formats")
+    t.done("dir, fields, formats, figures, figure_size")
     return spec
 
 

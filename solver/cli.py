@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from solver import __version__
-from solver.errors import CaseError, GiantAtomError, MeshError, SolveError
+from solver.errors import CaseError, FigureError, GiantAtomError, MeshError, SolveError
 
-EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4}
+EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4, FigureError: 5}
 
 DESCRIPTION = """\
 Finite-element fields of a superconductor in Hirsch's theory of hole superconductivity:
@@ -25,8 +25,10 @@ examples:
   giantatom mesh cases/ellipsoid.toml        mesh only, print cell counts and quality
   giantatom run cases/sphere.toml            solve; results in [output] dir
   mpirun -n 4 giantatom run cases/cube.toml --out /scratch/cube
+  giantatom plot results/sphere --field rho --clip z --out rho.png
 
-exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed.
+exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed,
+5 a picture could not be drawn (plot).
 Case-file keys and output files are documented in README.md.
 """
 
@@ -63,7 +65,75 @@ def _parser() -> argparse.ArgumentParser:
         help="directory for mesh.msh (default: [output] dir of the case)",
     )
     add("check", "parse and validate the case file and build its geometry (no mesh, no solve)")
+    _add_plot(sub)
     return parser
+
+
+def _add_plot(sub) -> None:
+    from solver.case import FIGURES
+
+    text = (
+        "draw the pictures of a finished run again from its results directory (no MPI, no "
+        "solve: works on a copy of the directory anywhere)"
+    )
+    plot = sub.add_parser("plot", help=text, description=text)
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a run's results")
+    which = plot.add_mutually_exclusive_group()
+    which.add_argument(
+        "--field",
+        choices=("rho", "E", "B", "J", "spin"),
+        help="one field's figure: rho -> charge, E -> field, B -> magnetic, J -> current, "
+        "spin -> spin (default: every figure the run has the data for)",
+    )
+    which.add_argument("--figure", choices=FIGURES, help="one figure by its name")
+    plot.add_argument("--clip", choices=("x", "y", "z"), help="normal of the cut plane")
+    plot.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="the file for one figure, else the folder (default: RESULTS_DIR/figures)",
+    )
+    plot.add_argument(
+        "--size",
+        metavar="WxH",
+        help="picture size in pixels, e.g. 1600x1200 (default: the case's [output] figure_size)",
+    )
+    plot.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    plot.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+
+
+def _plot(args) -> None:
+    from solver import figures
+
+    size = None
+    if args.size:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise FigureError(
+                f"--size must be WIDTHxHEIGHT, like 1600x1200; got {args.size!r}"
+            ) from None
+        if not (64 <= w <= 8192 and 64 <= h <= 8192):
+            raise FigureError(f"--size: 64 to 8192 pixels each, got {args.size!r}")
+        size = (w, h)
+    name = figures.FIELD_FIGURES[args.field] if args.field else args.figure
+    if name is None:
+        written = figures.render_figures(args.results, folder=args.out, size=size, clip=args.clip)
+    else:
+        results = figures.load_results(args.results)
+        size = size or figures.figure_settings(results)[1]
+        folder = results.path / "figures"
+        if name in results.available():
+            targets = figures.outputs(results, name, folder)
+        else:
+            targets = [(folder / name, None)]  # draw() says why not
+        if args.out is not None and len(targets) == 1:
+            targets = [(args.out, targets[0][1])]
+        elif args.out is not None:  # one file per probe line: --out is their folder
+            targets = [(args.out / path.name, probe) for path, probe in targets]
+        written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]
+    for path in written:
+        print(path)
 
 
 def _rank() -> int:
@@ -122,6 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         from solver.case import load_case
 
         logging_setup.configure(rank, verbose=args.verbose, quiet=args.quiet)
+        if args.command == "plot":
+            _plot(args)
+            return 0
         case = load_case(args.case)
         if args.command == "check":
             if rank == 0:
@@ -142,7 +215,23 @@ def main(argv: list[str] | None = None) -> int:
         if rank == 0:
             print("giantatom: interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        # A bug, not bad input: show the traceback, and under MPI take every rank down with
+        # this one, since the others may be waiting for it in a collective call.
+        import traceback
+
+        traceback.print_exc()
+        _abort_others()
+        return 1
     return 0
+
+
+def _abort_others() -> None:
+    """MPI_Abort when running on several ranks (only if MPI is already loaded)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.COMM_WORLD.size > 1:
+        sys.stderr.flush()
+        mpi.COMM_WORLD.Abort(1)
 
 
 if __name__ == "__main__":

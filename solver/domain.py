@@ -131,8 +131,11 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
         gmsh.option.setNumber("General.Terminal", 0)
     try:
         report = on_root(comm, lambda: _mesh_on_root(case, msh_file))
+        # Body surfaces are interior facets: integrals over them need both cells of every
+        # facet on the rank that owns it, hence ghosted cells across shared facets.
+        partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
         data = dolfinx.io.gmsh.model_to_mesh(
-            gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3
+            gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3, partitioner=partitioner
         )
     finally:
         if comm.rank == 0:

@@ -111,8 +111,9 @@ def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fi
 
     space = fields[0].function.function_space
     topology, cell_types, x = dolfinx.plot.vtk_mesh(space)
-    grid = pyvista.UnstructuredGrid(topology, cell_types, x * domain.lambda_in_units)
-    points = x.shape[0]
+    # Owned cells only, whose DG nodes are the owned dofs: drop the ghosts' nodes.
+    points = space.dofmap.index_map.size_local
+    grid = pyvista.UnstructuredGrid(topology, cell_types, x[:points] * domain.lambda_in_units)
     arrays = []
     for f in fields:
         bs = f.function.function_space.dofmap.index_map_bs

@@ -125,6 +125,17 @@ def _magnetic_report(m: dict | None) -> list[str]:
     return lines
 
 
+def _figures(case: Case, path: Path) -> None:
+    """The pictures (rank 0), drawn from the results just written; never fails the run."""
+    try:
+        from solver import figures
+    except Exception as err:  # e.g. an install without a working VTK
+        log.warning("figures: not drawn (%s: %s)", type(err).__name__, err)
+        return
+    log.info("figures ...")
+    figures.run_figures(path, case.output.figures, case.output.figure_size)
+
+
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
     """Run a case end to end; returns the results directory."""
     timer = StageTimer()
@@ -188,7 +199,9 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             output.write_json(results.path / "summary.json", summary)
             (results.path / "case.toml").write_text(case.text)
 
-        _report(summary, results.final, case.geometry.unit)
         on_root(comm, finish)
+        if case.output.figures != ():
+            on_root(comm, lambda: _figures(case, results.path))
+        _report(summary, results.final, case.geometry.unit)
         results.commit()
     return results.final

@@ -1,0 +1,128 @@
+"""Charge sector on a sphere against the exact solution of physics.md section 1."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from conftest import load_summary
+from solver.material import Material
+
+LAMBDA = 1e-6  # the test cases use lambda = 1 um and lengths in um
+R = 4.0
+
+
+def exact_rho(r: np.ndarray, rho0: float, R: float = R) -> np.ndarray:
+    x = R
+    return rho0 * (1 - R**3 * np.sinh(r) / (3 * r * (R * np.cosh(x) - np.sinh(x))))
+
+
+def exact_E(r: np.ndarray, rho0: float, R: float = R) -> np.ndarray:
+    """Radial field, V/m, for lengths in lambda (Gaussian 4 pi -> SI 1/eps0)."""
+    eps0 = 8.8541878128e-12
+    x = R
+    shape = r - R**3 * (r * np.cosh(r) - np.sinh(r)) / (r**2 * (R * np.cosh(x) - np.sinh(x)))
+    return rho0 / (3 * eps0) * shape * LAMBDA
+
+
+def read_probe(path):
+    with open(path) as stream:
+        rows = list(csv.DictReader(stream))
+    return {k: np.array([float(r[k]) for r in rows]) for k in rows[0]}
+
+
+@pytest.fixture(scope="module")
+def sphere(solved_sphere):
+    return load_summary(solved_sphere), read_probe(solved_sphere / "probe_radial.csv")
+
+
+def test_probe_header(solved_sphere):
+    header = (solved_sphere / "probe_radial.csv").read_text().splitlines()[0]
+    assert header == "x,y,z,rho_C_m3,phi_V,Ex_V_m,Ey_V_m,Ez_V_m,E_V_m"
+
+
+def test_rho_matches_exact_profile(sphere):
+    summary, probe = sphere
+    rho0 = summary["charge"]["rho0_C_m3"]
+    r = probe["x"]
+    inside = (r > 0) & (r <= R)
+    rho_surface = exact_rho(np.array([R]), rho0)[0]
+    error = np.abs(probe["rho_C_m3"][inside] - exact_rho(r[inside], rho0))
+    assert error.max() < 0.01 * abs(rho_surface)
+    # the expelled charge is negative all through the surface layer
+    assert np.all(probe["rho_C_m3"][(r > R - 0.5) & (r <= R)] < 0)
+    assert np.all(probe["rho_C_m3"][r > R + 1e-9] == 0.0)
+
+
+def test_field_matches_exact_profile(sphere):
+    summary, probe = sphere
+    rho0 = summary["charge"]["rho0_C_m3"]
+    r = probe["x"]
+    inside = (r > 0.05) & (r < R)
+    E_exact = exact_E(r[inside], rho0)
+    # E = -grad(phi) is one order less accurate than rho; 3% of max|E| at h = 0.4 lambda
+    assert np.abs(probe["Ex_V_m"][inside] - E_exact).max() < 0.03 * np.abs(E_exact).max()
+    assert np.all(probe["Ex_V_m"][inside] > 0)  # E points outward inside
+    # a neutral sphere has no field outside
+    outside = r > R + 0.3
+    assert np.abs(probe["E_V_m"][outside]).max() < 0.01 * np.abs(E_exact).max()
+
+
+def test_neutral_and_closure(sphere):
+    summary, _ = sphere
+    c, m = summary["charge"], summary["material"]
+    volume = summary["geometry"]["volume_m3"]
+    assert abs(c["net_charge_C"]) < 1e-6 * c["rho0_C_m3"] * volume
+    assert c["surface_rho_mean_C_m3"] == pytest.approx(m["rho_minus_C_m3"], rel=1e-9)
+    # exact finite-size relation at x = R/lambda: rho(R) = rho0 [1 - x^2 / (3 (x coth x - 1))]
+    rho_surface = c["rho0_C_m3"] * (1 - R**2 / (3 * (R / np.tanh(R) - 1)))
+    assert c["surface_rho_min_C_m3"] == pytest.approx(rho_surface, rel=0.01)
+    assert c["surface_rho_max_C_m3"] == pytest.approx(rho_surface, rel=0.01)
+    assert c["constitutive_residual"] < 1e-6
+
+
+def test_geometry_is_curved(sphere):
+    summary, _ = sphere
+    # second-order geometry: the faceting error of straight tetrahedra is gone
+    assert summary["geometry"]["volume_m3"] == pytest.approx(
+        4 / 3 * np.pi * (R * LAMBDA) ** 3, rel=2e-4
+    )
+    assert summary["geometry"]["area_m2"] == pytest.approx(4 * np.pi * (R * LAMBDA) ** 2, rel=2e-4)
+
+
+def test_summary_keys(sphere):
+    summary, _ = sphere
+    for section, keys in {
+        "material": ["lambda_m", "n_s_m3", "rho_minus_C_m3", "E_m_V_m", "B_s_T", "v0_m_s"],
+        "geometry": ["volume_m3", "area_m2"],
+        "mesh": ["cells", "dofs"],
+        "charge": [
+            "rho0_C_m3",
+            "net_charge_C",
+            "surface_rho_mean_C_m3",
+            "surface_rho_min_C_m3",
+            "surface_rho_max_C_m3",
+            "E_max_V_m",
+            "constitutive_residual",
+        ],
+        "run": ["ranks", "seconds", "versions"],
+    }.items():
+        for key in keys:
+            assert key in summary[section], f"{section}.{key}"
+    assert set(summary["run"]["versions"]) >= {"giantatom", "dolfinx", "petsc", "gmsh"}
+    assert summary["material"]["lambda_m"] == LAMBDA
+    assert Material(LAMBDA).E_m == pytest.approx(summary["material"]["E_m_V_m"])
+
+
+def test_results_directory(solved_sphere):
+    names = {p.name for p in solved_sphere.iterdir()}
+    assert {
+        "summary.json",
+        "fields.pvtu",
+        "fields",
+        "case.toml",
+        "log.txt",
+        "probe_radial.csv",
+    } <= names
+    assert "charge sector" in (solved_sphere / "log.txt").read_text()
+    assert not list(solved_sphere.parent.glob(".*partial*"))

@@ -1,0 +1,65 @@
+"""Each closure does what it says; net charges and several bodies are handled."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import sphere_case
+from solver.backend import MPI
+from solver.case import parse_case
+from solver.charge import solve_charge, summarize
+from solver.domain import build_domain
+
+
+def solve(text: str):
+    case = parse_case(text, Path("/tmp/closure.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    solution = solve_charge(case, domain)
+    return case, solution, summarize(solution, case)
+
+
+COARSE = {"radius": 3.0, "surface_size": 0.5, "layer": 2.0}
+
+
+def test_surface_mean():
+    case, _, s = solve(sphere_case(**COARSE))
+    assert s["surface_rho_mean_C_m3"] == pytest.approx(case.material.rho_minus, rel=1e-9)
+
+
+def test_max_field():
+    case, _, s = solve(sphere_case(**COARSE, extra='[charge]\nclosure = "max-field"'))
+    assert s["E_max_V_m"] == pytest.approx(case.material.E_m, rel=1e-9)
+    assert s["rho0_C_m3"] > 0
+
+
+def test_given_rho0_and_net_charge():
+    _, _, s = solve(
+        sphere_case(**COARSE, extra='[charge]\nclosure = "rho0"\nrho0 = 2.5e3\nnet_charge = 1e-16')
+    )
+    assert s["rho0_C_m3"] == 2.5e3
+    assert s["net_charge_C"] == pytest.approx(1e-16, rel=1e-8)
+    # a charged body: the extra charge also sits in the surface layer, so the mean moves
+    neutral = solve(sphere_case(**COARSE, extra='[charge]\nclosure = "rho0"\nrho0 = 2.5e3'))[2]
+    assert abs(neutral["net_charge_C"]) < 1e-8 * 2.5e3 * neutral["bodies"][0]["volume_m3"]
+    assert s["surface_rho_mean_C_m3"] > neutral["surface_rho_mean_C_m3"]
+
+
+def test_two_bodies_each_neutral_or_charged():
+    two = sphere_case(**COARSE).replace(
+        "[mesh]",
+        '[[geometry.body]]\nshape = "sphere"\nradius = 2\ncenter = [7, 0, 0]\nnet_charge = 3e-17\n'
+        "[mesh]",
+    )
+    two = two.replace("radius = 3.0", "radius = 3.0\ncenter = [-2, 0, 0]")
+    case, sol, s = solve(two)
+    charges = [b["net_charge_C"] for b in s["bodies"]]
+    scale = max(abs(b["rho0_C_m3"]) * b["volume_m3"] for b in s["bodies"])
+    assert abs(charges[0]) < 1e-8 * scale
+    assert charges[1] == pytest.approx(3e-17, rel=1e-8)
+    # each body is its own superconductor: surface mean = rho_- on each, so the smaller body
+    # (more surface per volume) has the larger rho0, as Eq. 29 says (rho0 ~ 1/R)
+    for b in s["bodies"]:
+        assert b["surface_rho_mean_C_m3"] == pytest.approx(case.material.rho_minus, rel=1e-9)
+    assert s["bodies"][1]["rho0_C_m3"] > s["bodies"][0]["rho0_C_m3"]
+    assert np.isfinite(sol.residual) and sol.residual < 1e-6
