@@ -169,6 +169,12 @@ def _check(case) -> None:
         f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} lambda "
         f"deep, order {case.mesh.order}; closure {case.charge.closure}"
     )
+    if case.magnetic.active:
+        mag = case.magnetic
+        print(
+            f"  magnetic: applied field {list(mag.applied_field)} T, N1curl degree {mag.order}, "
+            f"solver {mag.solver}, far-field condition {mag.boundary}"
+        )
 
 
 def _mesh(case, out: Path | None) -> None:

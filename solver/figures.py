@@ -507,10 +507,20 @@ def _planar(
     cmap: str,
     outline: str,
 ) -> Path:
+    import pyvista
+
     mesh = results.mesh
     grid = mesh.grid
     grid.point_data["_magnitude"] = magnitude
-    plane = grid.slice(normal=AXES[normal], origin=mesh.center).clip_box(mesh.box(), invert=False)
+    # The box clip merges coincident points, which would smear a field that jumps at the surface
+    # (J is zero in vacuum) onto the neighbouring cells: cut the bodies and the vacuum apart.
+    pieces = [
+        grid.extract_cells(np.flatnonzero(inside))
+        .slice(normal=AXES[normal], origin=mesh.center)
+        .clip_box(mesh.box(), invert=False)
+        for inside in (mesh.cell_region > 0, mesh.cell_region == 0)
+    ]
+    plane = pyvista.merge([p for p in pieces if p.n_points], merge_points=False)
     pic = _Picture(size)
     pic.add(
         plane,

@@ -13,7 +13,8 @@ current flow out through the surface of a non-spherical body.
 
 Far-field condition: ``boundary = "uniform"`` imposes the applied field alone,
 a_far = (1/2) B_applied x r (physics.md). That clamps the normal field on Gamma_inf and makes the
-moment too large by about (R/R_out)^3 (3.7 % at far_field = 3). The default ``"dipole"`` adds the
+moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the London shape factor of
+``london_sphere_moment`` (+3.1 % at R = 5 lambda, far_field = 3). The default ``"dipole"`` adds the
 field of the induced moment, a_far = (1/2) B_applied x r + (mu0/4pi) m x r/|r|^3, with m the
 moment of the computed currents: the problem is linear, so one solve for the applied field and
 three for unit dipoles give m self-consistently from a 3x3 system (one matrix, four right-hand
@@ -217,7 +218,8 @@ class CurlCurlSolver:
             raise SolveError(
                 f"the magnetic {label} solve did not converge ({_REASONS.get(reason, reason)})"
                 + (f" after {its} CG iterations" if self.kind == "iterative" else "")
-                + '; magnetic.solver = "direct" (MUMPS) is the robust choice',
+                + '; raise solver.max_iterations, or use magnetic.solver = "direct" (MUMPS, '
+                "the robust choice)",
                 "magnetic.solver",
             )
         elapsed = time.perf_counter() - start
@@ -261,8 +263,6 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     a, w = ufl.TrialFunction(V), ufl.TestFunction(V)
     eps = domain.constant(spec.eps)
     a_form = fem.form(curl_curl_form(domain, a, w, eps))
-    zero = fem.Constant(mesh, np.zeros(3))
-    L_form = fem.form(ufl.inner(zero, w) * domain.dx)
 
     outer = domain.facet_tags.find(meshes.OUTER)
     boundary_dofs = fem.locate_dofs_topological(V, 2, outer)
@@ -274,16 +274,15 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     solver = CurlCurlSolver(a_form, V, [bc], spec, case.solver.rtol, case.solver.max_iterations)
     stats.seconds += time.perf_counter() - start
     log.info("  operator assembled and preconditioner set up: %.1f s", stats.seconds)
-    b = fem.petsc.assemble_vector(L_form)
+    b = fem.petsc.create_vector(V)  # ghosted, as apply_lifting needs
 
     def solve_for(far_field, label: str) -> fem.Function:
         """The solution whose tangential trace on Gamma_inf is that of ``far_field``."""
         g.x.array[:] = 0.0
         g.interpolate(far_field, cells0=boundary_cells)
         g.x.scatter_forward()
-        with b.localForm() as local:
+        with b.localForm() as local:  # the equation has no source: only the lifted bc
             local.set(0.0)
-        fem.petsc.assemble_vector(b, L_form)
         fem.petsc.apply_lifting(b, [a_form], bcs=[[bc]])
         b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
         fem.petsc.set_bc(b, [bc])
@@ -384,8 +383,8 @@ def _body_indicator(domain: Domain) -> fem.Function:
     return inside
 
 
-def current_balance(sol: MagneticSolution) -> tuple[float, float]:
-    """(outflow, circulating) in A: does the current stay inside the bodies?
+def current_balance(sol: MagneticSolution) -> tuple[float, np.ndarray]:
+    """(outflow, circulating per body) in A: does the current stay inside the bodies?
 
     outflow: sum over the surface nodes v of |int_Omega J . grad q_v dV|, q_v the linear hat
     function of v: for a divergence-free J this is the current leaving the body through the
@@ -393,27 +392,32 @@ def current_balance(sol: MagneticSolution) -> tuple[float, float]:
     functions, so the discrete solution satisfies int_Omega a . grad q_v = -eps int_vacuum
     a . grad q_v: the current is conserved up to the vacuum regularisation. A vector-Lagrange
     formulation fails this by O(1).
-    circulating: the current around the applied-field axis through the centre,
-    (1/2 pi) int_Omega J . grad(azimuth) dV, the current through a half-plane bounded by the
-    axis: what the outflow is measured against."""
+    circulating: per body, the current around the applied-field axis through the body's
+    centroid, (1/2 pi) int_body J . grad(azimuth) dV, i.e. the current through a half-plane
+    bounded by that axis: what the outflow is measured against."""
     domain = sol.domain
     mesh = domain.mesh
     J = sol.current_density()
+    area = domain.lambda_m**2  # J . grad q dV in lambda units -> A
     Q = fem.functionspace(mesh, ("Lagrange", 1))
-    q = ufl.TestFunction(Q)
-    flux = assemble_rhs(fem.form(ufl.dot(J, ufl.grad(q)) * domain.dx_bodies))
+    flux = assemble_rhs(fem.form(ufl.dot(J, ufl.grad(ufl.TestFunction(Q))) * domain.dx_bodies))
     facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
     nodes = fem.locate_dofs_topological(Q, 2, facets)
     owned = nodes[nodes < Q.dofmap.index_map.size_local]
-    area = domain.lambda_m**2  # J . grad q dV in lambda units -> A
     outflow = domain.comm.allreduce(float(np.abs(flux.array[owned]).sum()), op=MPI.SUM) * area
     flux.destroy()
-    axis = sol.applied / np.linalg.norm(sol.applied)
-    r = ufl.SpatialCoordinate(mesh) - fem.Constant(mesh, sol.center)
-    around = ufl.cross(fem.Constant(mesh, axis), r)
+
+    x = ufl.SpatialCoordinate(mesh)
+    origin = fem.Constant(mesh, np.zeros(3))
+    around = ufl.cross(fem.Constant(mesh, sol.applied / np.linalg.norm(sol.applied)), x - origin)
     grad_azimuth = around / (ufl.dot(around, around) + domain.constant(1e-12))
-    circulating = domain.integrate(ufl.dot(J, grad_azimuth) * domain.dx_bodies) * area
-    return outflow, abs(circulating) / (2.0 * math.pi)
+    circulating = []
+    for tag in domain.body_tags:
+        volume = domain.integrate(domain.constant(1.0) * domain.dx(tag))
+        origin.value = [domain.integrate(x[i] * domain.dx(tag)) / volume for i in range(3)]
+        current = domain.integrate(ufl.dot(J, grad_azimuth) * domain.dx(tag)) * area
+        circulating.append(abs(current) / (2.0 * math.pi))
+    return outflow, np.array(circulating)
 
 
 def summarize(sol: MagneticSolution, case: Case) -> dict:
@@ -433,7 +437,7 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
                 "moment_A_m2": sol.body_moments[k],
                 "B_max_inside_T": _global_max(comm, np.linalg.norm(B_nodes[k], axis=1)),
                 "J_max_A_m2": _global_max(comm, np.linalg.norm(J_nodes[k], axis=1)),
-                "net_current_A_m": sol.net_current[k],
+                "circulating_current_A": circulating[k],
             }
         )
     summary = {
@@ -442,8 +446,8 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
         "moment_origin_m": sol.center * domain.lambda_m,
         "B_max_inside_T": max(b["B_max_inside_T"] for b in bodies),
         "J_max_A_m2": max(b["J_max_A_m2"] for b in bodies),
-        "circulating_current_A": circulating,
-        "current_outflow_ratio": outflow / circulating if circulating > 0 else 0.0,
+        "circulating_current_A": float(circulating.sum()),
+        "current_outflow_ratio": outflow / circulating.sum() if circulating.sum() > 0 else 0.0,
         "surface_normal_current_ratio": normal / along if along > 0 else 0.0,
         "boundary": sol.spec.boundary,
         "far_field_dipole_A_m2": sol.dipole_bc,

@@ -111,6 +111,17 @@ def _report(summary: dict, out: Path, unit: str) -> None:
     log.info("\n".join(lines))
 
 
+def _figures(case: Case, path: Path) -> None:
+    """The pictures (rank 0), drawn from the results just written; never fails the run."""
+    try:
+        from solver import figures
+    except Exception as err:  # e.g. an install without a working VTK
+        log.warning("figures: not drawn (%s: %s)", type(err).__name__, err)
+        return
+    log.info("figures ...")
+    figures.run_figures(path, case.output.figures, case.output.figure_size)
+
+
 def _magnetic_report(m: dict | None) -> list[str]:
     if m is None:
         return []
@@ -141,17 +152,6 @@ def _spin_report(s: dict) -> list[str]:
             f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"
         )
     return lines
-
-
-def _figures(case: Case, path: Path) -> None:
-    """The pictures (rank 0), drawn from the results just written; never fails the run."""
-    try:
-        from solver import figures
-    except Exception as err:  # e.g. an install without a working VTK
-        log.warning("figures: not drawn (%s: %s)", type(err).__name__, err)
-        return
-    log.info("figures ...")
-    figures.run_figures(path, case.output.figures, case.output.figure_size)
 
 
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import giantatom, load_summary, write_case
 
+from conftest import giantatom, load_summary, write_case
 from solver.case import parse_case
 from solver.errors import CaseError
 from solver.units import MU_0
@@ -207,6 +207,7 @@ def test_current_stays_inside(body, direction):
     field = B0 * np.array(direction) / np.linalg.norm(direction)
     _case, _domain, sol = solve(magnetic_case(body, field=field))
     outflow, circulating = magnetic.current_balance(sol)
+    circulating = circulating.sum()
     assert circulating > 0
     assert outflow < 1e-3 * circulating
     assert sol.moment @ field < 0  # diamagnetic
@@ -217,22 +218,25 @@ def test_current_stays_inside(body, direction):
     # non-spherical body.
     sol.a.interpolate(magnetic.uniform_potential(field, sol.center))
     leaking, around = magnetic.current_balance(sol)
-    assert leaking > 0.05 * around
+    assert leaking > 0.05 * around.sum()
 
 
 # --- Meissner decay at a flat face -----------------------------------------------------------
 
 
 def test_field_decays_exponentially_at_a_flat_face():
-    """A box 10 x 14 x 14 lambda, field along z (parallel to the face x = 5): B and the London
+    """A box 9 x 14 x 14 lambda, field along z (parallel to the face x = 4.5): B and the London
     current decay as exp(-depth/lambda) and |J| = |B|/(mu0 lambda) at the surface (Eq. 45).
     The profile is the mean over parallel probe lines through a 4 x 4 lambda patch at the face
-    centre, which averages the element-scale ripple of a pointwise FE field."""
+    centre, which averages the element-scale ripple of a pointwise FE field (N1curl degree 2
+    with 1-lambda elements: a single line is within about 5 %). Measured: decay lengths 1.013
+    (B) and 0.998 (J) lambda, J(0) mu0 lambda / B(0) = 1.010; the other faces, 4.5 and 7
+    lambda away, pull the decay length of B up by about 1 % (1.035 with a 12-lambda face)."""
     from solver import fields, probes
 
     _case, domain, sol = solve(
         magnetic_case(
-            'shape = "box"\nsize = [10, 14, 14]',
+            'shape = "box"\nsize = [9, 14, 14]',
             surface_size=1.0,
             order=1,
             growth=0.6,
@@ -248,7 +252,7 @@ def test_field_decays_exponentially_at_a_flat_face():
     B, J = [], []
     for y in np.linspace(-2, 2, 9):
         for z in np.linspace(-2, 2, 9):
-            points = np.column_stack([5.0 - depth, np.full_like(depth, y), np.full_like(depth, z)])
+            points = np.column_stack([4.5 - depth, np.full_like(depth, y), np.full_like(depth, z)])
             values = probes.sample(domain, points, columns)
             B.append(np.linalg.norm(values[:, B_cols], axis=1))
             J.append(np.linalg.norm(values[:, J_cols], axis=1))
