@@ -21,7 +21,17 @@ Vector = tuple[float, float, float]
 SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
 CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
 CLOSURES = ("surface-mean", "max-field", "rho0")
-SECTIONS = ("material", "geometry", "mesh", "charge", "magnetic", "solver", "output", "probe")
+SECTIONS = (
+    "material",
+    "geometry",
+    "mesh",
+    "charge",
+    "magnetic",
+    "spin",
+    "solver",
+    "output",
+    "probe",
+)
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 
@@ -108,6 +118,12 @@ class MagneticSpec:
 
 
 @dataclass(frozen=True)
+class SpinSpec:
+    axis: Vector = (0.0, 0.0, 1.0)  # spin quantization axis s, normalised
+    direct_check: bool = True  # solve Eq. 62a directly and report the difference
+
+
+@dataclass(frozen=True)
 class SolverSpec:
     rtol: float = 1e-10
     max_iterations: int = 1000
@@ -148,6 +164,7 @@ class Case:
     output: OutputSpec
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     magnetic: MagneticSpec = MagneticSpec()
+    spin: SpinSpec = SpinSpec()
 
     @property
     def name(self) -> str:
@@ -456,6 +473,15 @@ def _parse_magnetic(t: _Table) -> MagneticSpec:
     return spec
 
 
+def _parse_spin(t: _Table) -> SpinSpec:
+    spec = SpinSpec(
+        axis=_unit_vector(t, "axis", SpinSpec.axis),
+        direct_check=t.boolean("direct_check", SpinSpec.direct_check),
+    )
+    t.done("axis, direct_check")
+    return spec
+
+
 def _parse_solver(t: _Table) -> SolverSpec:
     spec = SolverSpec(
         rtol=t.number("rtol", SolverSpec.rtol, positive=True),
@@ -550,6 +576,7 @@ def parse_case(text: str, path: Path) -> Case:
         mesh=_parse_mesh(root.table("mesh")),
         charge=charge,
         magnetic=_parse_magnetic(root.table("magnetic")),
+        spin=_parse_spin(root.table("spin")),
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),
         probes=probes,

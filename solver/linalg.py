@@ -27,15 +27,19 @@ class SolveStats:
 
 
 class SPDSolver:
-    """CG + GAMG for the bilinear form ``a`` on the space of its trial function."""
+    """CG + GAMG for the bilinear form ``a`` on the space of its trial function; with ``bcs``
+    the Dirichlet rows and columns are replaced by the identity (right-hand sides then need
+    ``apply_lifting`` and ``set_bc``)."""
 
-    def __init__(self, a: ufl.Form, name: str, spec: SolverSpec, stats: SolveStats):
+    def __init__(
+        self, a: ufl.Form, name: str, spec: SolverSpec, stats: SolveStats, bcs: list | None = None
+    ):
         start = time.perf_counter()
         self.name = name
         self.stats = stats
         self.form = fem.form(a)
         self.space = a.arguments()[1].ufl_function_space()  # the trial space
-        self.matrix = fem.petsc.assemble_matrix(self.form)
+        self.matrix = fem.petsc.assemble_matrix(self.form, bcs=bcs or [])
         self.matrix.assemble()
         comm = self.space.mesh.comm
         self.ksp = PETSc.KSP().create(comm)

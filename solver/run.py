@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import backend, charge, fields, magnetic, output, probes
+from solver import backend, charge, fields, magnetic, output, probes, spin
 from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
@@ -104,6 +104,7 @@ def _report(summary: dict, out: Path, unit: str) -> None:
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
         *_magnetic_report(summary.get("magnetic")),
+        *_spin_report(summary["spin"]),
         f"  results: {out}",
         "",
     ]
@@ -136,6 +137,23 @@ def _magnetic_report(m: dict | None) -> list[str]:
     return lines
 
 
+def _spin_report(s: dict) -> list[str]:
+    up, down = s["v_surface_max_m_s"]
+    lines = [
+        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}, "
+        f"down {down:.5g} m/s = {max(up, down) / s['v0_m_s']:.4f} v_0   "
+        f"(angular momentum {s['angular_momentum_hbar']:.4f} hbar)",
+    ]
+    if "v_surface_max_field_m_s" in s:
+        up, down = s["v_surface_max_field_m_s"]
+        lines.append(f"  with the applied field: up {up:.5g}, down {down:.5g} m/s")
+    if "direct_check_residual" in s:
+        lines.append(
+            f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"
+        )
+    return lines
+
+
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
     """Run a case end to end; returns the results directory."""
     timer = StageTimer()
@@ -162,6 +180,10 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 magnetic_solution = magnetic.solve_magnetic(case, domain)
                 magnetic_summary = magnetic.summarize(magnetic_solution, case)
 
+        with timer.stage("spin", "spin sector"):
+            spin_solution = spin.solve_spin(case, solution, magnetic_solution)
+            spin_summary = spin.summarize(spin_solution, case)
+
         with timer.stage("fields", "output fields"):
             degree = case.mesh.order
             if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
@@ -170,6 +192,7 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
             if magnetic_solution is not None:
                 all_fields += fields.magnetic_fields(magnetic_solution, spaces)
+            all_fields += fields.spin_fields(spin_solution, spaces)
 
         with timer.stage("output", "writing results"):
             if case.output.fields and "vtu" in case.output.formats:
@@ -189,6 +212,7 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
                 "charge": charge_summary,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
+                "spin": spin_summary,
                 "fields": fields.field_documentation(all_fields),
                 "run": {"ranks": comm.size, "versions": backend.versions()},
             }

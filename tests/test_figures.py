@@ -108,7 +108,7 @@ def test_run_leaves_figures(solved_sphere):
     size = (1600, 1200)  # the default [output] figure_size
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
-        ["charge.png", "field.png", "surface.png", "profile_radial.png", "view.html"]
+        ["charge.png", "field.png", "surface.png", "spin.png", "profile_radial.png", "view.html"]
     ), names
     for name in names:
         if name.endswith(".png"):  # the probe plot is lines on white
