@@ -27,6 +27,9 @@ from solver.errors import SolveError
 
 log = logging.getLogger("giantatom")
 
+# Option names this module put into PETSc's options database (the rest are a user's).
+_DEFAULTS_SET: set[str] = set()
+
 _REASONS = {v: k for k, v in PETSc.KSP.ConvergedReason.__dict__.items() if not k.startswith("_")}
 
 
@@ -99,13 +102,17 @@ class SPDSolver:
         else:
             defaults |= gamg
         options = PETSc.Options()
-        ours = [prefix + key for key in defaults if not options.hasName(prefix + key)]
-        for key, value in defaults.items():  # a user's -giantatom_<name>_* option wins
-            if prefix + key in ours:
-                options[prefix + key] = value
-        self.ksp.setFromOptions()
-        for key in ours:  # else the next case in this process (a sweep) takes them for a user's
+        # Options left by an earlier solver of this name (a sweep's earlier member) are ours,
+        # not a user's: replace them. They stay in the database while the solver lives, since
+        # PCMG reads its levels' options when it is set up.
+        for key in [k for k in _DEFAULTS_SET if k.startswith(prefix)]:
             options.delValue(key)
+            _DEFAULTS_SET.discard(key)
+        for key, value in defaults.items():  # a user's -giantatom_<name>_* option wins
+            if not options.hasName(prefix + key):
+                options[prefix + key] = value
+                _DEFAULTS_SET.add(prefix + key)
+        self.ksp.setFromOptions()
         self.ksp.setUp()
         stats.setup_seconds[name] = time.perf_counter() - start
         stats.seconds += stats.setup_seconds[name]
