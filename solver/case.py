@@ -450,6 +450,12 @@ def _parse_mesh(t: _Table, base_dir: Path) -> MeshSpec:
         threads=threads,
     )
     t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
+    if spec.file is not None and spec.order > 2:
+        raise CaseError(
+            "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
+            "from XDMF",
+            t.key("file"),
+        )
     if spec.surface_size > 1.0:
         raise CaseError(
             f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
