@@ -590,7 +590,12 @@ def _parse_probe(t: _Table) -> Probe:
 # [sweep] keys: a full dotted path, or a short name for the common ones. Sections not listed in
 # _NOT_SWEPT can be swept key by key; bodies by index, geometry.body[k] (1-based).
 _NOT_SWEPT = ("output", "probe", "sweep")
-_SWEEP_ALIASES = {"lambda": "material.lambda", "n_s": "material.n_s", "unit": "geometry.unit"}
+_SWEEP_ALIASES = {
+    "lambda": "material.lambda",
+    "n_s": "material.n_s",
+    "unit": "geometry.unit",
+    "applied_field": "magnetic.applied_field",
+}
 for _section, _keys in {
     "mesh": ("surface_size", "layer", "far_field", "outer_radius", "order", "growth", "far_size"),
     "charge": ("closure", "rho0", "net_charge"),
