@@ -2,8 +2,8 @@
 # Slurm job template for giantatom. Copy it, set the #SBATCH lines and CASE, then: sbatch slurm.sh
 #
 # One MPI rank per core; giantatom needs no threads (gmsh meshes on rank 0 while the other ranks
-# sleep; [mesh] threads = N lets it use N cores there). Memory: about 1.5 GB per million P2
-# dofs in total, plus gmsh's mesh on rank 0 (summary.json, run.memory, reports the peak per rank).
+# sleep; [mesh] threads = N lets it use N cores there). Memory: about 2 GB per million
+# dofs in total (rank 0 also holds gmsh's mesh; summary.json, run.memory, has the peak per rank).
 #
 #SBATCH --job-name=giantatom
 #SBATCH --nodes=1                 # one node: mpirun inside the container is enough (variant A)

@@ -33,7 +33,6 @@ examples:
   giantatom run cases/sphere.toml            solve; results in [output] dir
   mpirun -n 4 giantatom run cases/cube.toml --out /scratch/cube
   giantatom plot results/sphere --field rho --clip z --out rho.png
-
   giantatom mesh cases/big.toml --out mesh/  then [mesh] file = "mesh/mesh.xdmf" reuses it
   giantatom bench --radius 10 --ranks 1 2    timings against a bare DOLFINx Poisson solve
 
@@ -210,6 +209,8 @@ def _check(case) -> None:
 
 
 def _mesh(case, out: Path | None) -> None:
+    from dataclasses import replace
+
     from solver.backend import MPI
     from solver.domain import build_domain, save_mesh
     from solver.log import log
@@ -217,6 +218,7 @@ def _mesh(case, out: Path | None) -> None:
     from solver.run import log_mesh
 
     comm = MPI.COMM_WORLD
+    case = replace(case, mesh=replace(case.mesh, file=None))  # mesh it, whatever [mesh] file says
     target = (out or case.output.dir).resolve()
     on_root(comm, lambda: target.mkdir(parents=True, exist_ok=True))
     domain = build_domain(case, comm, msh_file=target / "mesh.msh")
