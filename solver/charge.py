@@ -290,7 +290,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
 
     # 1. Screening profiles u_k (v = 1 - sum u_k); the body load vectors are their sources.
     weights = BodyWeights(domain, V)
-    solver = SPDSolver(screening_form(domain, u, w), "charge", case.solver, stats)
+    solver = SPDSolver(screening_form(domain, u, w), "charge", case.solver, stats, p_multigrid=True)
     profiles = [
         solver.solve(b, f"screening profile {name}")
         for b, name in zip(weights.volume, names, strict=True)

@@ -1,11 +1,13 @@
 """Symmetric positive definite solves: CG preconditioned by multigrid.
 
-For Lagrange degree k > 1 the preconditioner is a two-level p-multigrid: Chebyshev/Jacobi
-smoothing on the P_k space, and the Galerkin coarse operator on P1 of the same mesh solved by
-one V-cycle of GAMG (PETSc's algebraic multigrid; the wheel's PETSc has no hypre). GAMG on the
-P1 operator sets up about ten times faster than on the P2 one (whose matrix graph is dense
-enough that GAMG's aggregation dominates a solve) and the iteration count stays flat under
-refinement. For P1 it is GAMG directly.
+The preconditioner is GAMG (PETSc's algebraic multigrid; the wheel's PETSc has no hypre) or,
+with ``p_multigrid`` and Lagrange degree k > 1, a two-level p-multigrid: Chebyshev/Jacobi
+smoothing on the P_k space and the Galerkin coarse operator on P1 of the same mesh, solved by
+one V-cycle of GAMG. GAMG on the P1 operator sets up about ten times faster than on the P2 one
+(whose matrix graph is dense enough that GAMG's aggregation dominates a solve) and the iteration
+count stays flat under refinement. The p-multigrid needs an operator on the whole mesh (the
+charge sector's): a form on part of it leaves coarse rows empty, which PCMG's Galerkin product
+does not accept.
 
 One operator is assembled and set up once and then reused for several right-hand sides (the
 screening profiles of several bodies). A second operator on the same space (same sparsity) can
@@ -50,14 +52,21 @@ class SPDSolver:
     ``apply_lifting`` and ``set_bc``)."""
 
     def __init__(
-        self, a: ufl.Form, name: str, spec: SolverSpec, stats: SolveStats, bcs: list | None = None
+        self,
+        a: ufl.Form,
+        name: str,
+        spec: SolverSpec,
+        stats: SolveStats,
+        bcs: list | None = None,
+        p_multigrid: bool = False,
     ):
         start = time.perf_counter()
         self.name = name
         self.stats = stats
         self.form = fem.form(a)
         self.space = a.arguments()[1].ufl_function_space()  # the trial space
-        self.matrix = fem.petsc.assemble_matrix(self.form, bcs=bcs or [])
+        self.bcs = bcs or []
+        self.matrix = fem.petsc.assemble_matrix(self.form, bcs=self.bcs)
         self.matrix.assemble()
         comm = self.space.mesh.comm
         self.ksp = PETSc.KSP().create(comm)
@@ -78,8 +87,11 @@ class SPDSolver:
             "mg_levels_pc_type": "jacobi",
             "pc_gamg_reuse_interpolation": True,  # see reassemble
         }
-        if self.space.ufl_element().embedded_superdegree > 1:
-            coarse = fem.functionspace(self.space.mesh, ("Lagrange", 1))
+        if p_multigrid and self.space.ufl_element().embedded_superdegree > 1:
+            shape = self.space.value_shape  # vector spaces: vector P1
+            coarse = fem.functionspace(
+                self.space.mesh, ("Lagrange", 1, *([shape] if shape else []))
+            )
             self.interpolation = fem.petsc.interpolation_matrix(coarse, self.space)
             self.interpolation.assemble()
             pc = self.ksp.getPC()
@@ -123,7 +135,7 @@ class SPDSolver:
         start = time.perf_counter()
         self.form = fem.form(a)
         self.matrix.zeroEntries()
-        fem.petsc.assemble_matrix(self.matrix, self.form)
+        fem.petsc.assemble_matrix(self.matrix, self.form, bcs=self.bcs)
         self.matrix.assemble()
         self.ksp.getPC().setUp()
         elapsed = time.perf_counter() - start
