@@ -131,55 +131,6 @@ def _mesh_on_root(case: Case, msh_file: Path | None) -> meshes.MeshReport:
     return report
 
 
-def _distribute(comm: MPI.Comm):
-    """The gmsh model of rank 0 as a distributed DOLFINx mesh with its cell and facet tags.
-
-    What dolfinx.io.gmsh.model_to_mesh does for this module's models (one cell type, tagged
-    cells and facets), except that the cell tags follow the cells' input order
-    (``original_cell_index``) instead of being matched through their vertices, which took a
-    third of the distribution's time. Body surfaces are interior facets: integrals over them
-    need both cells of every facet on the rank that owns it, hence ghosts across shared facets.
-    """
-    io = dolfinx.io.gmsh
-    empty = np.empty((0, 0), dtype=np.int64)
-    cells, facets, x, cell_values, facet_values = empty, empty, np.empty((0, 3)), None, None
-    info = None
-    if comm.rank == 0:
-        x = io.extract_geometry(gmsh.model)
-        topologies, _ = io.extract_topology_and_markers(gmsh.model)
-        dims = {t: gmsh.model.mesh.getElementProperties(t)[1] for t in topologies}
-        cell_type = next(t for t, dim in dims.items() if dim == 3)
-        facet_type = next(t for t, dim in dims.items() if dim == 2)
-        cells, cell_values = (topologies[cell_type][k] for k in ("topology", "cell_data"))
-        facets, facet_values = (topologies[facet_type][k] for k in ("topology", "cell_data"))
-        info = (int(cell_type), cells.shape[1], facets.shape[1])
-    cell_type, nodes, facet_nodes = comm.bcast(info, root=0)
-    if comm.rank != 0:
-        cells = np.empty((0, nodes), dtype=np.int64)
-        facets = np.empty((0, facet_nodes), dtype=np.int64)
-        facet_values = np.empty(0, dtype=np.int32)
-    order = io.cell_perm_array(dolfinx.mesh.CellType.tetrahedron, nodes)
-    partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
-    mesh = dolfinx.mesh.create_mesh(
-        comm, cells[:, order], io.ufl_mesh(cell_type, 3, dtype=np.float64), x, partitioner
-    )
-    cell_map = mesh.topology.index_map(3)
-    local = np.asarray(mesh.topology.original_cell_index)[
-        : cell_map.size_local + cell_map.num_ghosts
-    ]
-    values = comm.bcast(None if cell_values is None else cell_values.astype(np.int32), root=0)
-    cell_tags = dolfinx.mesh.meshtags(mesh, 3, np.arange(local.size, dtype=np.int32), values[local])
-    entities, entity_values = dolfinx.io.utils.distribute_entity_data(
-        mesh, 2, facets, facet_values.astype(np.int32)
-    )
-    mesh.topology.create_connectivity(2, 3)
-    facet_tags = dolfinx.mesh.meshtags_from_entities(
-        mesh, 2, dolfinx.graph.adjacencylist(entities), entity_values.astype(np.int32)
-    )
-    cell_tags.name, facet_tags.name = "cell_tags", "facet_tags"
-    return mesh, cell_tags, facet_tags
-
-
 def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Domain:
     """Mesh on rank 0 (optionally saving the .msh) and distribute to every rank of ``comm``;
     or read the saved mesh of ``[mesh] file``."""
@@ -190,14 +141,20 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
         gmsh.option.setNumber("General.Terminal", 0)
     try:
         report = on_root(comm, lambda: _mesh_on_root(case, msh_file))
-        mesh, cell_tags, facet_tags = _distribute(comm)
+        # Body surfaces are interior facets: integrals over them need both cells of every
+        # facet on the rank that owns it, hence ghosted cells across shared facets.
+        partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
+        data = dolfinx.io.gmsh.model_to_mesh(
+            gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3, partitioner=partitioner
+        )
+        data.cell_tags.name, data.facet_tags.name = "cell_tags", "facet_tags"  # save_mesh
     finally:
         if comm.rank == 0:
             gmsh.finalize()
     return Domain(
-        mesh=mesh,
-        cell_tags=cell_tags,
-        facet_tags=facet_tags,
+        mesh=data.mesh,
+        cell_tags=data.cell_tags,
+        facet_tags=data.facet_tags,
         body_names=tuple(b.name for b in case.geometry.bodies),
         report=report,
         lambda_m=case.material.lambda_m,
