@@ -31,6 +31,7 @@ SECTIONS = (
     "solver",
     "output",
     "probe",
+    "sweep",
 )
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
@@ -96,6 +97,8 @@ class MeshSpec:
     order: int = 2  # element degree, and order of the curved geometry
     growth: float = 0.35  # how fast the element size may grow away from the layer (size/distance)
     far_size: float | None = None  # element size on the outer sphere, lambda (default R_out/8)
+    file: Path | None = None  # a mesh saved by `giantatom mesh` (mesh.xdmf), used as it is
+    threads: int = 1  # gmsh threads (HXT 3D meshing); more than 1 is faster, not reproducible
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,16 @@ class Probe:
 
 
 @dataclass(frozen=True)
+class SweepParameter:
+    """One swept key: ``key`` is its full dotted path in the case file (``material.lambda``,
+    ``geometry.body[1].radius``), ``label`` the name it was given in [sweep]."""
+
+    key: str
+    label: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class Case:
     path: Path
     text: str  # the case file as run, copied into the results
@@ -165,6 +178,7 @@ class Case:
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     magnetic: MagneticSpec = MagneticSpec()
     spin: SpinSpec = SpinSpec()
+    sweep: tuple[SweepParameter, ...] = ()  # [sweep]: run every combination (solver/sweep.py)
 
     @property
     def name(self) -> str:
@@ -409,7 +423,21 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
     return Geometry(unit=unit, bodies=tuple(bodies))
 
 
-def _parse_mesh(t: _Table) -> MeshSpec:
+def _parse_mesh(t: _Table, base_dir: Path) -> MeshSpec:
+    mesh_file = t.string("file")
+    if mesh_file is not None:
+        mesh_file = (base_dir / mesh_file).resolve()
+        if mesh_file.suffix != ".xdmf":
+            raise CaseError(
+                f"must be a mesh.xdmf written by `giantatom mesh`, got {mesh_file.name!r}",
+                t.key("file"),
+            )
+        for needed in (mesh_file, mesh_file.with_suffix(".h5"), mesh_file.with_suffix(".json")):
+            if not needed.is_file():
+                raise CaseError(f"no such file: {needed}", t.key("file"))
+    threads = t.integer("threads", MeshSpec.threads)
+    if threads < 1:
+        raise CaseError(f"must be at least 1, got {threads}", t.key("threads"))
     spec = MeshSpec(
         surface_size=t.number("surface_size", MeshSpec.surface_size, positive=True),
         layer=t.number("layer", MeshSpec.layer, positive=True),
@@ -418,8 +446,16 @@ def _parse_mesh(t: _Table) -> MeshSpec:
         order=t.integer("order", MeshSpec.order, choices=(1, 2, 3)),
         growth=t.number("growth", MeshSpec.growth, positive=True),
         far_size=t.number("far_size", positive=True),
+        file=mesh_file,
+        threads=threads,
     )
-    t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size")
+    t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
+    if spec.file is not None and spec.order > 2:
+        raise CaseError(
+            "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
+            "from XDMF",
+            t.key("file"),
+        )
     if spec.surface_size > 1.0:
         raise CaseError(
             f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
@@ -551,6 +587,74 @@ def _parse_probe(t: _Table) -> Probe:
     return Probe(name=name, start=start, end=end, points=points)
 
 
+# [sweep] keys: a full dotted path, or a short name for the common ones. Sections not listed in
+# _NOT_SWEPT can be swept key by key; bodies by index, geometry.body[k] (1-based).
+_NOT_SWEPT = ("output", "probe", "sweep")
+_SWEEP_ALIASES = {
+    "lambda": "material.lambda",
+    "n_s": "material.n_s",
+    "unit": "geometry.unit",
+    "applied_field": "magnetic.applied_field",
+}
+for _section, _keys in {
+    "mesh": ("surface_size", "layer", "far_field", "outer_radius", "order", "growth", "far_size"),
+    "charge": ("closure", "rho0", "net_charge"),
+    "solver": ("rtol", "max_iterations"),
+}.items():
+    _SWEEP_ALIASES.update({k: f"{_section}.{k}" for k in _keys})
+# shape keys: geometry.body[1].<key>, in a case with one body
+_BODY_KEYS = sorted(
+    {k for required, optional in _SHAPE_KEYS.values() for k in required + optional}
+    | {"center", "rotate"}
+)
+_MAX_SWEEP_MEMBERS = 1000
+
+
+def sweep_key(label: str, raw: dict) -> str:
+    """The full dotted path of a [sweep] key (see README "Parameter sweeps")."""
+    key = f"sweep.{label}"
+    bodies = raw.get("geometry", {}).get("body", [])
+    count = 1 if isinstance(bodies, dict) else len(bodies) if isinstance(bodies, list) else 0
+    if label in _SWEEP_ALIASES:
+        return _SWEEP_ALIASES[label]
+    if label in _BODY_KEYS or label.startswith("geometry.body."):
+        if count != 1:
+            name = label.removeprefix("geometry.body.")
+            raise CaseError(
+                f'the case has {count} bodies: name one, e.g. "geometry.body[1].{name}"', key
+            )
+        return f"geometry.body[1].{label.removeprefix('geometry.body.')}"
+    section = label.split(".")[0].split("[")[0]
+    if "." not in label or section not in SECTIONS or section in _NOT_SWEPT:
+        known = ", ".join(sorted(_SWEEP_ALIASES) + _BODY_KEYS)
+        raise CaseError(
+            f'cannot be swept: use a dotted case-file key like "mesh.surface_size" or '
+            f'"geometry.body[2].radius" ([output], [[probe]] are not swept), or one of {known}',
+            key,
+        )
+    return label
+
+
+def _parse_sweep(t: _Table, raw: dict) -> tuple[SweepParameter, ...]:
+    """[sweep] key = [values]: the keys' paths and values; each combination is checked as a
+    whole case when the sweep is expanded (solver.sweep.members)."""
+    parameters = []
+    for label in list(t.raw):
+        values = t.get(label)
+        if not isinstance(values, list) or not values:
+            raise CaseError(
+                f"must be a non-empty list of the values to run, got {values!r}", t.key(label)
+            )
+        if len({repr(v) for v in values}) != len(values):
+            raise CaseError("lists a value twice", t.key(label))
+        parameters.append(SweepParameter(sweep_key(label, raw), label, tuple(values)))
+    if len({p.key for p in parameters}) != len(parameters):
+        raise CaseError("two [sweep] keys name the same case-file key", "sweep")
+    if math.prod(len(p.values) for p in parameters) > _MAX_SWEEP_MEMBERS:
+        raise CaseError(f"more than {_MAX_SWEEP_MEMBERS} combinations", "sweep")
+    return tuple(parameters)
+
+
 def parse_case(text: str, path: Path) -> Case:
     """Parse and validate a case file's text; ``path`` locates relative CAD paths."""
     try:
@@ -573,13 +677,14 @@ def parse_case(text: str, path: Path) -> Case:
         material=material,
         lambda_text=lambda_text,
         geometry=geometry,
-        mesh=_parse_mesh(root.table("mesh")),
+        mesh=_parse_mesh(root.table("mesh"), path.parent),
         charge=charge,
         magnetic=_parse_magnetic(root.table("magnetic")),
         spin=_parse_spin(root.table("spin")),
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),
         probes=probes,
+        sweep=_parse_sweep(root.table("sweep"), raw),
     )
     return case
 

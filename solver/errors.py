@@ -27,3 +27,7 @@ class SolveError(GiantAtomError):
 
 class FigureError(GiantAtomError):
     """A picture could not be drawn from a results directory (``giantatom plot``)."""
+
+
+class SweepError(GiantAtomError):
+    """Some members of a parameter sweep failed (the others ran; see sweep.csv)."""

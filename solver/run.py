@@ -13,7 +13,7 @@ from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
 from solver.log import StageTimer, log
-from solver.parallel import on_root
+from solver.parallel import on_root, peak_memory
 
 
 def _log_material(case: Case) -> None:
@@ -166,7 +166,10 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             comm.size,
         )
         _log_material(case)
-        with timer.stage("mesh", "meshing (gmsh, rank 0) and distributing"):
+        meshing = (
+            "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
+        )
+        with timer.stage("mesh", meshing):
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
 
@@ -218,6 +221,12 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             }
 
         summary["run"]["seconds"] = timer.total()
+        summary["run"]["memory"] = memory = peak_memory(comm)
+        log.info(
+            "memory: peak RSS per rank %s MiB (total %.0f MiB)",
+            ", ".join(f"{m:.0f}" for m in memory["peak_rss_MiB"]),
+            memory["total_MiB"],
+        )
 
         def finish() -> None:
             output.write_json(results.path / "summary.json", summary)
