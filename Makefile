@@ -40,5 +40,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
+# Timings against a bare DOLFINx Poisson solve (README "Performance"); e.g.
+#   make bench BENCH="--radius 30 --ranks 2"   or   make bench BENCH="--sizes 0.5 0.35 0.25"
+BENCH ?= --radius 10 --ranks 1 2
+bench: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/giantatom bench $(BENCH)
+
 clean:
 	rm -rf results .pytest_cache .ruff_cache

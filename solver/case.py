@@ -32,6 +32,7 @@ SECTIONS = (
     "solver",
     "output",
     "probe",
+    "sweep",
 )
 MODEL_KINDS = ("full", "thin-layer", "auto")
 MAGNETIC_SOLVERS = ("direct", "iterative")
@@ -98,6 +99,8 @@ class MeshSpec:
     order: int = 2  # element degree, and order of the curved geometry
     growth: float = 0.35  # how fast the element size may grow away from the layer (size/distance)
     far_size: float | None = None  # element size on the outer sphere, lambda (default R_out/8)
+    file: Path | None = None  # a mesh saved by `giantatom mesh` (mesh.xdmf), used as it is
+    threads: int = 1  # gmsh threads (HXT 3D meshing); more than 1 is faster, not reproducible
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class ChargeSpec:
 class MagneticSpec:
     applied_field: Vector = (0.0, 0.0, 0.0)  # T; zero skips the magnetic sector
     solver: str = "direct"  # MUMPS; "iterative": CG with an auxiliary-space preconditioner
-    order: int = 2  # degree of the N1curl (Nedelec first kind) element
+    order: int = 1  # degree of the N1curl (Nedelec first kind) element
     boundary: str = "dipole"  # tangential A on the outer sphere: applied + induced dipole
     eps: float = 1e-6  # vacuum mass coefficient: makes the vacuum curl-curl block invertible
 
@@ -132,7 +135,8 @@ class MagneticSpec:
 
 @dataclass(frozen=True)
 class SpinSpec:
-    axis: Vector = (0.0, 0.0, 1.0)  # spin quantization axis s, a unit vector
+    axis: Vector = (0.0, 0.0, 1.0)  # spin quantization axis s, normalised
+    direct_check: bool = True  # solve Eq. 62a directly and report the difference
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,8 @@ class SolverSpec:
 
 
 FIELD_FORMATS = ("vtu", "vtx")
+# Pictures a run can draw into figures/ (solver/figures.py; README "Pictures").
+FIGURES = ("charge", "field", "surface", "magnetic", "current", "spin", "profile", "view")
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,8 @@ class OutputSpec:
     dir: Path
     fields: bool = True  # write the ParaView files
     formats: tuple[str, ...] = ("vtu",)  # vtu: fields.pvtu (ParaView, pyvista); vtx: fields.bp
+    figures: tuple[str, ...] | None = None  # None: every figure the run has the data for
+    figure_size: tuple[int, int] = (1600, 1200)  # PNG width, height in pixels
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,16 @@ class Probe:
     start: Vector
     end: Vector
     points: int = 201
+
+
+@dataclass(frozen=True)
+class SweepParameter:
+    """One swept key: ``key`` is its full dotted path in the case file (``material.lambda``,
+    ``geometry.body[1].radius``), ``label`` the name it was given in [sweep]."""
+
+    key: str
+    label: str
+    values: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -174,6 +192,7 @@ class Case:
     magnetic: MagneticSpec = MagneticSpec()
     model: ModelSpec = ModelSpec()
     spin: SpinSpec = SpinSpec()
+    sweep: tuple[SweepParameter, ...] = ()  # [sweep]: run every combination (solver/sweep.py)
 
     @property
     def name(self) -> str:
@@ -418,7 +437,21 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
     return Geometry(unit=unit, bodies=tuple(bodies))
 
 
-def _parse_mesh(t: _Table, kind: str = "full") -> MeshSpec:
+def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
+    mesh_file = t.string("file")
+    if mesh_file is not None:
+        mesh_file = (base_dir / mesh_file).resolve()
+        if mesh_file.suffix != ".xdmf":
+            raise CaseError(
+                f"must be a mesh.xdmf written by `giantatom mesh`, got {mesh_file.name!r}",
+                t.key("file"),
+            )
+        for needed in (mesh_file, mesh_file.with_suffix(".h5"), mesh_file.with_suffix(".json")):
+            if not needed.is_file():
+                raise CaseError(f"no such file: {needed}", t.key("file"))
+    threads = t.integer("threads", MeshSpec.threads)
+    if threads < 1:
+        raise CaseError(f"must be at least 1, got {threads}", t.key("threads"))
     spec = MeshSpec(
         surface_size=t.number("surface_size", MeshSpec.surface_size, positive=True),
         layer=t.number("layer", MeshSpec.layer, positive=True),
@@ -427,8 +460,16 @@ def _parse_mesh(t: _Table, kind: str = "full") -> MeshSpec:
         order=t.integer("order", MeshSpec.order, choices=(1, 2, 3)),
         growth=t.number("growth", MeshSpec.growth, positive=True),
         far_size=t.number("far_size", positive=True),
+        file=mesh_file,
+        threads=threads,
     )
-    t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size")
+    t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
+    if spec.file is not None and spec.order > 2:
+        raise CaseError(
+            "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
+            "from XDMF",
+            t.key("file"),
+        )
     if kind == "full":
         check_lambda_resolution(spec)
     if spec.outer_radius is None and spec.far_field < 1.5:
@@ -513,6 +554,33 @@ def _parse_charge(t: _Table) -> tuple[ChargeSpec, float]:
     return ChargeSpec(closure=closure, rho0=rho0), net_charge
 
 
+def _parse_magnetic(t: _Table) -> MagneticSpec:
+    spec = MagneticSpec(
+        applied_field=t.vector("applied_field", MagneticSpec.applied_field),
+        solver=t.string("solver", MagneticSpec.solver, choices=MAGNETIC_SOLVERS),
+        order=t.integer("order", MagneticSpec.order, choices=(1, 2, 3)),
+        boundary=t.string("boundary", MagneticSpec.boundary, choices=MAGNETIC_BOUNDARIES),
+        eps=t.number("eps", MagneticSpec.eps, positive=True),
+    )
+    t.done("applied_field, solver, order, boundary, eps")
+    if spec.eps > 1e-3:
+        raise CaseError(
+            f"must be at most 1e-3 (it adds a spurious screening current eps*A in the vacuum), "
+            f"got {spec.eps:g}; 1e-6 is usual",
+            t.key("eps"),
+        )
+    return spec
+
+
+def _parse_spin(t: _Table) -> SpinSpec:
+    spec = SpinSpec(
+        axis=_unit_vector(t, "axis", SpinSpec.axis),
+        direct_check=t.boolean("direct_check", SpinSpec.direct_check),
+    )
+    t.done("axis, direct_check")
+    return spec
+
+
 def _parse_solver(t: _Table) -> SolverSpec:
     spec = SolverSpec(
         rtol=t.number("rtol", SolverSpec.rtol, positive=True),
@@ -534,12 +602,32 @@ def _parse_output(t: _Table, case_path: Path) -> OutputSpec:
         raise CaseError(
             f"must be a list drawn from {list(FIELD_FORMATS)}, got {formats!r}", t.key("formats")
         )
+    figures = t.get("figures")
+    if figures is not None and (
+        not isinstance(figures, list) or not all(f in FIGURES for f in figures)
+    ):
+        raise CaseError(
+            f"must be a list drawn from {list(FIGURES)} ([] for none), got {figures!r}",
+            t.key("figures"),
+        )
+    size = t.get("figure_size", list(OutputSpec.figure_size))
+    if (
+        not isinstance(size, list)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and 64 <= v <= 8192 for v in size)
+    ):
+        raise CaseError(
+            f"must be [width, height] in pixels, 64 to 8192 each, got {size!r}",
+            t.key("figure_size"),
+        )
     spec = OutputSpec(
         dir=Path(t.string("dir", f"results/{case_path.stem}")),
         fields=t.boolean("fields", True),
         formats=tuple(dict.fromkeys(formats)),
+        figures=None if figures is None else tuple(dict.fromkeys(figures)),
+        figure_size=(size[0], size[1]),
     )
-    t.done("dir, fields, formats")
+    t.done("dir, fields, formats, figures, figure_size")
     return spec
 
 
@@ -560,6 +648,74 @@ def _parse_probe(t: _Table) -> Probe:
     if start == end:
         raise CaseError("must differ from start", t.key("end"))
     return Probe(name=name, start=start, end=end, points=points)
+
+
+# [sweep] keys: a full dotted path, or a short name for the common ones. Sections not listed in
+# _NOT_SWEPT can be swept key by key; bodies by index, geometry.body[k] (1-based).
+_NOT_SWEPT = ("output", "probe", "sweep")
+_SWEEP_ALIASES = {
+    "lambda": "material.lambda",
+    "n_s": "material.n_s",
+    "unit": "geometry.unit",
+    "applied_field": "magnetic.applied_field",
+}
+for _section, _keys in {
+    "mesh": ("surface_size", "layer", "far_field", "outer_radius", "order", "growth", "far_size"),
+    "charge": ("closure", "rho0", "net_charge"),
+    "solver": ("rtol", "max_iterations"),
+}.items():
+    _SWEEP_ALIASES.update({k: f"{_section}.{k}" for k in _keys})
+# shape keys: geometry.body[1].<key>, in a case with one body
+_BODY_KEYS = sorted(
+    {k for required, optional in _SHAPE_KEYS.values() for k in required + optional}
+    | {"center", "rotate"}
+)
+_MAX_SWEEP_MEMBERS = 1000
+
+
+def sweep_key(label: str, raw: dict) -> str:
+    """The full dotted path of a [sweep] key (see README "Parameter sweeps")."""
+    key = f"sweep.{label}"
+    bodies = raw.get("geometry", {}).get("body", [])
+    count = 1 if isinstance(bodies, dict) else len(bodies) if isinstance(bodies, list) else 0
+    if label in _SWEEP_ALIASES:
+        return _SWEEP_ALIASES[label]
+    if label in _BODY_KEYS or label.startswith("geometry.body."):
+        if count != 1:
+            name = label.removeprefix("geometry.body.")
+            raise CaseError(
+                f'the case has {count} bodies: name one, e.g. "geometry.body[1].{name}"', key
+            )
+        return f"geometry.body[1].{label.removeprefix('geometry.body.')}"
+    section = label.split(".")[0].split("[")[0]
+    if "." not in label or section not in SECTIONS or section in _NOT_SWEPT:
+        known = ", ".join(sorted(_SWEEP_ALIASES) + _BODY_KEYS)
+        raise CaseError(
+            f'cannot be swept: use a dotted case-file key like "mesh.surface_size" or '
+            f'"geometry.body[2].radius" ([output], [[probe]] are not swept), or one of {known}',
+            key,
+        )
+    return label
+
+
+def _parse_sweep(t: _Table, raw: dict) -> tuple[SweepParameter, ...]:
+    """[sweep] key = [values]: the keys' paths and values; each combination is checked as a
+    whole case when the sweep is expanded (solver.sweep.members)."""
+    parameters = []
+    for label in list(t.raw):
+        values = t.get(label)
+        if not isinstance(values, list) or not values:
+            raise CaseError(
+                f"must be a non-empty list of the values to run, got {values!r}", t.key(label)
+            )
+        if len({repr(v) for v in values}) != len(values):
+            raise CaseError("lists a value twice", t.key(label))
+        parameters.append(SweepParameter(sweep_key(label, raw), label, tuple(values)))
+    if len({p.key for p in parameters}) != len(parameters):
+        raise CaseError("two [sweep] keys name the same case-file key", "sweep")
+    if math.prod(len(p.values) for p in parameters) > _MAX_SWEEP_MEMBERS:
+        raise CaseError(f"more than {_MAX_SWEEP_MEMBERS} combinations", "sweep")
+    return tuple(parameters)
 
 
 def parse_case(text: str, path: Path) -> Case:
@@ -585,7 +741,7 @@ def parse_case(text: str, path: Path) -> Case:
         material=material,
         lambda_text=lambda_text,
         geometry=geometry,
-        mesh=_parse_mesh(root.table("mesh"), model.kind),
+        mesh=_parse_mesh(root.table("mesh"), path.parent, model.kind),
         charge=charge,
         magnetic=_parse_magnetic(root.table("magnetic")),
         model=model,
@@ -593,6 +749,7 @@ def parse_case(text: str, path: Path) -> Case:
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),
         probes=probes,
+        sweep=_parse_sweep(root.table("sweep"), raw),
     )
     return case
 

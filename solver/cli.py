@@ -9,9 +9,16 @@ import sys
 from pathlib import Path
 
 from solver import __version__
-from solver.errors import CaseError, GiantAtomError, MeshError, SolveError
+from solver.errors import (
+    CaseError,
+    FigureError,
+    GiantAtomError,
+    MeshError,
+    SolveError,
+    SweepError,
+)
 
-EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4}
+EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4, FigureError: 5, SweepError: 6}
 
 DESCRIPTION = """\
 Finite-element fields of a superconductor in Hirsch's theory of hole superconductivity:
@@ -25,8 +32,13 @@ examples:
   giantatom mesh cases/ellipsoid.toml        mesh only, print cell counts and quality
   giantatom run cases/sphere.toml            solve; results in [output] dir
   mpirun -n 4 giantatom run cases/cube.toml --out /scratch/cube
+  giantatom plot results/sphere --field rho --clip z --out rho.png
+  giantatom mesh cases/big.toml --out mesh/  then [mesh] file = "mesh/mesh.xdmf" reuses it
+  giantatom bench --radius 10 --ranks 1 2    timings against a bare DOLFINx Poisson solve
 
-exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed.
+A case with a [sweep] table runs every combination of the swept values (README).
+exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed,
+5 a picture could not be drawn (plot), 6 some members of a sweep failed.
 Case-file keys and output files are documented in README.md.
 """
 
@@ -48,22 +60,103 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
         return p
 
-    run = add("run", "mesh, solve and write the results of a case")
+    run = add("run", "mesh, solve and write the results of a case (or of every sweep member)")
     run.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
         help="results directory (default: [output] dir of the case)",
     )
-    mesh = add("mesh", "build and mesh the geometry only; write mesh.msh and report on it")
+    run.add_argument(
+        "--mesh",
+        type=Path,
+        metavar="MESH_XDMF",
+        help="use this saved mesh (from giantatom mesh) instead of [mesh] file or meshing",
+    )
+    mesh = add(
+        "mesh",
+        "build and mesh the geometry only; write mesh.msh (gmsh) and mesh.xdmf/.h5/.json "
+        "(reusable by [mesh] file on any number of ranks) and report on it",
+    )
     mesh.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
-        help="directory for mesh.msh (default: [output] dir of the case)",
+        help="directory for the mesh files (default: [output] dir of the case)",
     )
     add("check", "parse and validate the case file and build its geometry (no mesh, no solve)")
+    _add_plot(sub)
+    from solver.bench import add_parser as add_bench
+
+    add_bench(sub)
     return parser
+
+
+def _add_plot(sub) -> None:
+    from solver.case import FIGURES
+
+    text = (
+        "draw the pictures of a finished run again from its results directory (no MPI, no "
+        "solve: works on a copy of the directory anywhere)"
+    )
+    plot = sub.add_parser("plot", help=text, description=text)
+    plot.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a run's results")
+    which = plot.add_mutually_exclusive_group()
+    which.add_argument(
+        "--field",
+        choices=("rho", "E", "B", "J", "spin"),
+        help="one field's figure: rho -> charge, E -> field, B -> magnetic, J -> current, "
+        "spin -> spin (default: every figure the run has the data for)",
+    )
+    which.add_argument("--figure", choices=FIGURES, help="one figure by its name")
+    plot.add_argument("--clip", choices=("x", "y", "z"), help="normal of the cut plane")
+    plot.add_argument(
+        "--out",
+        type=Path,
+        metavar="PATH",
+        help="the file for one figure, else the folder (default: RESULTS_DIR/figures)",
+    )
+    plot.add_argument(
+        "--size",
+        metavar="WxH",
+        help="picture size in pixels, e.g. 1600x1200 (default: the case's [output] figure_size)",
+    )
+    plot.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    plot.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+
+
+def _plot(args) -> None:
+    from solver import figures
+
+    size = None
+    if args.size:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError:
+            raise FigureError(
+                f"--size must be WIDTHxHEIGHT, like 1600x1200; got {args.size!r}"
+            ) from None
+        if not (64 <= w <= 8192 and 64 <= h <= 8192):
+            raise FigureError(f"--size: 64 to 8192 pixels each, got {args.size!r}")
+        size = (w, h)
+    name = figures.FIELD_FIGURES[args.field] if args.field else args.figure
+    if name is None:
+        written = figures.render_figures(args.results, folder=args.out, size=size, clip=args.clip)
+    else:
+        results = figures.load_results(args.results)
+        size = size or figures.figure_settings(results)[1]
+        folder = results.path / "figures"
+        if name in results.available():
+            targets = figures.outputs(results, name, folder)
+        else:
+            targets = [(folder / name, None)]  # draw() says why not
+        if args.out is not None and len(targets) == 1:
+            targets = [(args.out, targets[0][1])]
+        elif args.out is not None:  # one file per probe line: --out is their folder
+            targets = [(args.out / path.name, probe) for path, probe in targets]
+        written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]
+    for path in written:
+        print(path)
 
 
 def _rank() -> int:
@@ -108,19 +201,58 @@ def _check(case) -> None:
             + f"; thin-layer mesh: resolution {case.model.resolution:g} of the radius of "
             f"curvature, order {case.model.order}; closure {case.charge.closure}"
         )
+    if case.magnetic.active:
+        mag = case.magnetic
+        print(
+            f"  magnetic: applied field {list(mag.applied_field)} T, N1curl degree {mag.order}, "
+            f"solver {mag.solver}, far-field condition {mag.boundary}"
+        )
+    if case.sweep:
+        from solver.sweep import members
+
+        found = members(case)
+        print(f"  sweep: {len(found)} members, each checked as a case:")
+        for member in found:
+            check_geometry(member.case)
+            print(f"    {member.name}")
 
 
 def _mesh(case, out: Path | None) -> None:
-    import meshes
-    from solver.domain import _mesh_on_root
+    from dataclasses import replace
+
+    from solver.backend import MPI
+    from solver.domain import build_domain, save_mesh
+    from solver.log import log
+    from solver.parallel import on_root
     from solver.run import log_mesh
 
+    comm = MPI.COMM_WORLD
+    case = replace(case, mesh=replace(case.mesh, file=None))  # mesh it, whatever [mesh] file says
     target = (out or case.output.dir).resolve()
-    target.mkdir(parents=True, exist_ok=True)
-    with meshes.gmsh_session():
-        report = _mesh_on_root(case, target / "mesh.msh")
-    log_mesh(report, case.geometry.unit, case.lambda_in_units)
-    print(f"mesh written to {target / 'mesh.msh'} ({report.seconds:.1f} s)")
+    on_root(comm, lambda: target.mkdir(parents=True, exist_ok=True))
+    domain = build_domain(case, comm, msh_file=target / "mesh.msh")
+    log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+    path = save_mesh(domain, case, target)
+    log.info(
+        "mesh written to %s (gmsh) and %s (+ .h5, .json: [mesh] file = %r), %.1f s",
+        target / "mesh.msh",
+        path,
+        str(path),
+        domain.report.seconds,
+    )
+
+
+def _with_mesh(case, mesh: Path | None):
+    """The case with ``--mesh`` as its [mesh] file."""
+    if mesh is None:
+        return case
+    from dataclasses import replace
+
+    mesh = mesh.resolve()
+    for needed in (mesh, mesh.with_suffix(".h5"), mesh.with_suffix(".json")):
+        if mesh.suffix != ".xdmf" or not needed.is_file():
+            raise CaseError(f"needs a mesh.xdmf with its .h5 and .json, no {needed}", "--mesh")
+    return replace(case, mesh=replace(case.mesh, file=mesh))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,18 +263,26 @@ def main(argv: list[str] | None = None) -> int:
         from solver.case import load_case
 
         logging_setup.configure(rank, verbose=args.verbose, quiet=args.quiet)
+        if args.command == "plot":
+            _plot(args)
+            return 0
+        if args.command == "bench":
+            from solver.bench import main as bench
+
+            return bench(args)
         case = load_case(args.case)
         if args.command == "check":
             if rank == 0:
                 _check(case)
         elif args.command == "mesh":
-            if rank == 0:
-                _mesh(case, args.out)
+            _mesh(case, args.out)
         elif args.command == "run":
             from solver.backend import MPI
             from solver.run import run_case
+            from solver.sweep import run_sweep
 
-            run_case(case, MPI.COMM_WORLD, args.out)
+            case = _with_mesh(case, args.mesh)
+            (run_sweep if case.sweep else run_case)(case, MPI.COMM_WORLD, args.out)
     except GiantAtomError as err:
         if rank == 0:
             print(f"giantatom: error: {err}", file=sys.stderr)
@@ -151,7 +291,23 @@ def main(argv: list[str] | None = None) -> int:
         if rank == 0:
             print("giantatom: interrupted", file=sys.stderr)
         return 130
+    except Exception:
+        # A bug, not bad input: show the traceback, and under MPI take every rank down with
+        # this one, since the others may be waiting for it in a collective call.
+        import traceback
+
+        traceback.print_exc()
+        _abort_others()
+        return 1
     return 0
+
+
+def _abort_others() -> None:
+    """MPI_Abort when running on several ranks (only if MPI is already loaded)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.COMM_WORLD.size > 1:
+        sys.stderr.flush()
+        mpi.COMM_WORLD.Abort(1)
 
 
 if __name__ == "__main__":

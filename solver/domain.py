@@ -3,9 +3,15 @@
 Mesh coordinates are in units of lambda, so every screened equation has the coefficient 1.
 ``Domain`` carries the tags and integration measures the solves need, and the conversions
 back to SI (``lambda_m``) and to the case's geometry unit (``lambda_in_units``).
+
+A distributed mesh can be saved (``save_mesh``: mesh.xdmf + mesh.h5 with the cell and facet
+tags, written in parallel, and mesh.json with the mesh report and what the mesh was made from)
+and read back on any number of ranks (``[mesh] file``): large meshes are made once.
 """
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -15,6 +21,7 @@ import numpy as np
 import meshes
 from solver.backend import MPI, dolfinx, fem, geometry, ufl
 from solver.case import Case
+from solver.errors import CaseError
 from solver.parallel import on_root
 
 
@@ -125,7 +132,10 @@ def _mesh_on_root(case: Case, msh_file: Path | None) -> meshes.MeshReport:
 
 
 def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Domain:
-    """Mesh on rank 0 (optionally saving the .msh) and distribute to every rank of ``comm``."""
+    """Mesh on rank 0 (optionally saving the .msh) and distribute to every rank of ``comm``;
+    or read the saved mesh of ``[mesh] file``."""
+    if case.mesh.file is not None:
+        return read_domain(case, comm)
     if comm.rank == 0:
         gmsh.initialize(interruptible=False)
         gmsh.option.setNumber("General.Terminal", 0)
@@ -137,6 +147,7 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
         data = dolfinx.io.gmsh.model_to_mesh(
             gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3, partitioner=partitioner
         )
+        data.cell_tags.name, data.facet_tags.name = "cell_tags", "facet_tags"  # save_mesh
     finally:
         if comm.rank == 0:
             gmsh.finalize()
@@ -145,6 +156,93 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
         cell_tags=data.cell_tags,
         facet_tags=data.facet_tags,
         body_names=tuple(b.name for b in case.geometry.bodies),
+        report=report,
+        lambda_m=case.material.lambda_m,
+        lambda_in_units=case.lambda_in_units,
+        unit=case.geometry.unit,
+    )
+
+
+def mesh_inputs(case: Case) -> dict:
+    """What a mesh depends on: lambda (its length unit), the geometry and the [mesh] settings
+    (not where it is read from, nor gmsh's thread count). JSON-ready."""
+    spec = {k: v for k, v in asdict(case.mesh).items() if k not in ("file", "threads")}
+    data = {"material.lambda_m": case.material.lambda_m, "geometry": asdict(case.geometry)}
+    data |= {f"mesh.{k}": v for k, v in spec.items()}
+    return json.loads(json.dumps(data, default=str))
+
+
+def save_mesh(domain: Domain, case: Case, folder: Path) -> Path:
+    """Write the distributed mesh and its tags (collective) and mesh.json (rank 0) into
+    ``folder``; ``[mesh] file = "<folder>/mesh.xdmf"`` reads them back on any number of ranks."""
+    path = Path(folder) / "mesh.xdmf"
+    if case.mesh.order > 2:
+        raise CaseError(
+            "mesh.xdmf is written for order 1 and 2 only: DOLFINx 0.11 reads no cubic "
+            "tetrahedra back (mesh.msh was written)",
+            "mesh.order",
+        )
+    domain.mesh.topology.create_connectivity(2, 3)
+    with dolfinx.io.XDMFFile(domain.comm, path, "w") as xdmf:
+        xdmf.write_mesh(domain.mesh)
+        xdmf.write_meshtags(domain.cell_tags, domain.mesh.geometry)
+        xdmf.write_meshtags(domain.facet_tags, domain.mesh.geometry)
+
+    def describe() -> None:
+        meta = {
+            "format": "giantatom mesh 1",
+            "length_unit": "lambda",
+            "body_names": list(domain.body_names),
+            "report": domain.report.as_dict(),
+            "made_from": mesh_inputs(case),
+        }
+        path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+
+    on_root(domain.comm, describe)
+    return path
+
+
+def _differences(saved: dict, wanted: dict) -> list[str]:
+    return [
+        f"{key} = {saved.get(key)!r} (the case: {value!r})"
+        for key, value in wanted.items()
+        if saved.get(key) != value
+    ]
+
+
+def read_domain(case: Case, comm: MPI.Comm) -> Domain:
+    """The mesh saved by ``save_mesh`` at ``case.mesh.file``, distributed over ``comm``; it must
+    have been made from this case's lambda, geometry and [mesh] settings."""
+    start = time.perf_counter()
+    path = case.mesh.file
+
+    def check() -> dict:
+        meta = json.loads(path.with_suffix(".json").read_text())
+        made_from, wanted = meta.get("made_from", {}), mesh_inputs(case)
+        if made_from.get("geometry") != wanted["geometry"]:
+            raise CaseError(f"{path} was made for another geometry", "mesh.file")
+        differences = _differences(made_from, {k: v for k, v in wanted.items() if k != "geometry"})
+        if differences:
+            raise CaseError(
+                f"{path} was made with {'; '.join(differences)}: mesh it again "
+                "(giantatom mesh) or use the settings it was made with",
+                "mesh.file",
+            )
+        return meta
+
+    meta = on_root(comm, check)
+    with dolfinx.io.XDMFFile(comm, path, "r") as xdmf:
+        mesh = xdmf.read_mesh(ghost_mode=dolfinx.mesh.GhostMode.shared_facet, name="mesh")
+        mesh.topology.create_connectivity(2, 3)
+        cell_tags = xdmf.read_meshtags(mesh, name="cell_tags")
+        facet_tags = xdmf.read_meshtags(mesh, name="facet_tags")
+    report = meshes.MeshReport(**meta["report"])
+    report.seconds = time.perf_counter() - start
+    return Domain(
+        mesh=mesh,
+        cell_tags=cell_tags,
+        facet_tags=facet_tags,
+        body_names=tuple(meta["body_names"]),
         report=report,
         lambda_m=case.material.lambda_m,
         lambda_in_units=case.lambda_in_units,

@@ -23,3 +23,11 @@ class MeshError(GiantAtomError):
 
 class SolveError(GiantAtomError):
     """A linear solve did not converge, or produced something unphysical."""
+
+
+class FigureError(GiantAtomError):
+    """A picture could not be drawn from a results directory (``giantatom plot``)."""
+
+
+class SweepError(GiantAtomError):
+    """Some members of a parameter sweep failed (the others ran; see sweep.csv)."""

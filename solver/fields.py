@@ -12,6 +12,8 @@ import meshes
 from solver.backend import fem, ufl
 from solver.charge import ChargeSolution
 from solver.domain import Domain
+from solver.magnetic import MagneticSolution
+from solver.spin import REFERENCE_FLOW, SPINS, SpinSolution
 
 
 @dataclass
@@ -105,6 +107,102 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
             "v of physics.md: 1 far away, about lambda/R at the surface",
         ),
     ]
+
+
+def magnetic_fields(sol: MagneticSolution, spaces: FieldSpaces) -> list[Field]:
+    """A, B = curl A everywhere; the London current J only in the bodies (zero in vacuum)."""
+    B = sol.magnetic_field()
+    J = sol.current_density()
+    n = len(sol.domain.body_tags)
+    J_magnitude = ufl.sqrt(ufl.dot(J, J))
+    return [
+        Field("A", spaces.everywhere(sol.vector_potential(), "A"), "T m", "vector potential"),
+        Field(
+            "B",
+            spaces.everywhere(B, "B"),
+            "T",
+            "magnetic field (applied + screening)",
+            ("Bx_T", "By_T", "Bz_T"),
+        ),
+        Field(
+            "J",
+            spaces.per_body([J] * n, "J"),
+            "A/m^2",
+            "London (Meissner) current density, zero in vacuum",
+            ("Jx_A_m2", "Jy_A_m2", "Jz_A_m2"),
+        ),
+        Field(
+            "J_magnitude",
+            spaces.per_body([J_magnitude] * n, "J_magnitude"),
+            "A/m^2",
+            "|J|",
+        ),
+    ]
+
+
+def spin_fields(sol: SpinSolution, spaces: FieldSpaces) -> list[Field]:
+    """Per spin (up: sigma = +1 along the spin axis, down: -1), in the bodies only (zero in
+    vacuum): the spin four-potential and four-current relative to the reference (the part the
+    theory fixes), the total velocity and density, and the spin current J_+ - J_-."""
+    bodies = range(len(sol.domain.body_tags))
+    # (name pattern, expression(sigma, body), unit, description, probe column pattern)
+    quantities = [
+        (
+            "v_{}",
+            lambda s, m: sol.velocity_shift(s),
+            "m/s",
+            "v_sigma - v_sigma0 = -(e/m_e)(lambda sigma x (E - E0)/c + A)",
+            "v{}_{}_m_s",
+        ),
+        (
+            "v_{}_total",
+            sol.velocity,
+            "m/s",
+            f"v_sigma, with the reference flow {REFERENCE_FLOW}",
+            "vtot{}_{}_m_s",
+        ),
+        (
+            "J_{}",
+            lambda s, m: sol.current_shift(s),
+            "A/m^2",
+            "J_sigma - J_sigma0 = (e n_s/2)(v_sigma - v_sigma0) (Eq. 55)",
+            None,
+        ),
+        (
+            "A_{}",
+            lambda s, m: sol.potential(s),
+            "T m",
+            "A_sigma - A_sigma0 = lambda sigma x (E - E0)/c + A (Eq. 58)",
+            None,
+        ),
+        (
+            "phi_{}",
+            sol.scalar_potential,
+            "V",
+            "phi_sigma - phi_sigma0 = phi - phi0 - c lambda sigma . B (Eq. 59)",
+            None,
+        ),
+        (
+            "rho_{}",
+            sol.density,
+            "C/m^3",
+            "rho_sigma = rho/2 + eps0 c sigma . B/(2 lambda) (Eq. 55, time component, with "
+            "rho_sigma0 = rho0/2); rho_up + rho_down = rho",
+            None,
+        ),
+    ]
+    out = []
+    for pattern, expr, unit, description, columns in quantities:
+        for spin, sigma in SPINS:
+            name = pattern.format(spin)
+            f = spaces.per_body([expr(sigma, m) for m in bodies], name)
+            probe = tuple(columns.format(spin, c) for c in "xyz") if columns else ()
+            out.append(Field(name, f, unit, f"spin {spin}: {description}", probe))
+    J_spin = spaces.per_body([sol.spin_current(m) for m in bodies], "J_spin")
+    out.append(
+        Field("J_spin", J_spin, "A/m^2", "spin current J_up - J_down, reference flow included")
+    )
+    return out
 
 
 def field_documentation(fields: list[Field]) -> dict[str, dict]:

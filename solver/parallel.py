@@ -1,5 +1,7 @@
 """MPI helpers: work done on rank 0 alone, with every rank learning how it went."""
 
+import resource
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,3 +44,12 @@ def agree(comm: MPI.Comm, error: GiantAtomError | None) -> None:
         if failure is not None:
             kind, message, key = failure
             raise kind(message, key)
+
+
+def peak_memory(comm: MPI.Comm) -> dict:
+    """Peak resident memory (RSS) of every rank so far, MiB, gathered on all ranks. Rank 0's
+    includes gmsh's mesh, which only rank 0 holds."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    peak /= 1024.0**2 if sys.platform == "darwin" else 1024.0
+    per_rank = comm.allgather(peak)
+    return {"peak_rss_MiB": per_rank, "max_MiB": max(per_rank), "total_MiB": sum(per_rank)}

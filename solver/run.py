@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import backend, charge, fields, output, probes
+from solver import backend, charge, fields, magnetic, output, probes, spin
 from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
 from solver.log import StageTimer, log
-from solver.parallel import on_root
+from solver.parallel import on_root, peak_memory
 
 
 def _log_material(case: Case) -> None:
@@ -103,16 +103,61 @@ def _report(summary: dict, out: Path, unit: str) -> None:
         f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
-        *_thin_layer_report(summary),
+        *(
+            _thin_layer_report(summary)
+            if summary.get("model", {}).get("kind") == "thin-layer"
+            else [*_magnetic_report(summary.get("magnetic")), *_spin_report(summary["spin"])]
+        ),
         f"  results: {out}",
         "",
     ]
     log.info("\n".join(lines))
 
 
-def _thin_layer_report(summary: dict) -> list[str]:
-    if summary.get("model", {}).get("kind") != "thin-layer":
+def _figures(case: Case, path: Path) -> None:
+    """The pictures (rank 0), drawn from the results just written; never fails the run."""
+    try:
+        from solver import figures
+    except Exception as err:  # e.g. an install without a working VTK
+        log.warning("figures: not drawn (%s: %s)", type(err).__name__, err)
+        return
+    log.info("figures ...")
+    figures.run_figures(path, case.output.figures, case.output.figure_size)
+
+
+def _magnetic_report(m: dict | None) -> list[str]:
+    if m is None:
         return []
+    lines = [
+        f"  applied B {np.asarray(m['applied_field_T'])} T   "
+        f"moment {np.array2string(np.asarray(m['moment_A_m2']), precision=5)} A m^2",
+        f"  max |B| inside {m['B_max_inside_T']:.5g} T   max |J| {m['J_max_A_m2']:.5g} A/m^2",
+    ]
+    if "london_sphere" in m:
+        lines.append(
+            f"  London sphere moment: relative error {m['london_sphere']['relative_error']:.2e}"
+        )
+    return lines
+
+
+def _spin_report(s: dict) -> list[str]:
+    up, down = s["v_surface_max_m_s"]
+    lines = [
+        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}, "
+        f"down {down:.5g} m/s = {max(up, down) / s['v0_m_s']:.4f} v_0   "
+        f"(angular momentum {s['angular_momentum_hbar']:.4f} hbar)",
+    ]
+    if "v_surface_max_field_m_s" in s:
+        up, down = s["v_surface_max_field_m_s"]
+        lines.append(f"  with the applied field: up {up:.5g}, down {down:.5g} m/s")
+    if "direct_check_residual" in s:
+        lines.append(
+            f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"
+        )
+    return lines
+
+
+def _thin_layer_report(summary: dict) -> list[str]:
     m = summary["material"]
     lines = ["  model: thin-layer (lambda << size; the layer is analytic, see surface.vtu)"]
     if "spin" in summary:
@@ -142,7 +187,10 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             comm.size,
         )
         _log_material(case)
-        with timer.stage("mesh", "meshing (gmsh, rank 0) and distributing"):
+        meshing = (
+            "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
+        )
+        with timer.stage("mesh", meshing):
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
         if domain.report.model_kind == "thin-layer":
@@ -160,9 +208,25 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             solution = charge.solve_charge(case, domain)
             charge_summary = charge.summarize(solution, case)
 
+        magnetic_solution, magnetic_summary = None, None
+        if case.magnetic.active:
+            with timer.stage("magnetic", "magnetic sector"):
+                magnetic_solution = magnetic.solve_magnetic(case, domain)
+                magnetic_summary = magnetic.summarize(magnetic_solution, case)
+
+        with timer.stage("spin", "spin sector"):
+            spin_solution = spin.solve_spin(case, solution, magnetic_solution)
+            spin_summary = spin.summarize(spin_solution, case)
+
         with timer.stage("fields", "output fields"):
-            spaces = fields.FieldSpaces(domain, case.mesh.order)
+            degree = case.mesh.order
+            if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
+                degree = max(degree, case.magnetic.order)
+            spaces = fields.FieldSpaces(domain, degree)
             all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
+            if magnetic_solution is not None:
+                all_fields += fields.magnetic_fields(magnetic_solution, spaces)
+            all_fields += fields.spin_fields(spin_solution, spaces)
 
         with timer.stage("output", "writing results"):
             if case.output.fields and "vtu" in case.output.formats:
@@ -181,6 +245,8 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 },
                 "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
                 "charge": charge_summary,
+                **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
+                "spin": spin_summary,
                 "fields": fields.field_documentation(all_fields),
                 "run": {"ranks": comm.size, "versions": backend.versions()},
             }
@@ -227,12 +293,20 @@ def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, f
 def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTimer) -> Path:
     """Write the summary and the case file, report, and move the results into place."""
     summary["run"]["seconds"] = timer.total()
+    summary["run"]["memory"] = memory = peak_memory(comm)
+    log.info(
+        "memory: peak RSS per rank %s MiB (total %.0f MiB)",
+        ", ".join(f"{m:.0f}" for m in memory["peak_rss_MiB"]),
+        memory["total_MiB"],
+    )
 
     def finish() -> None:
         output.write_json(results.path / "summary.json", summary)
         (results.path / "case.toml").write_text(case.text)
 
-    _report(summary, results.final, case.geometry.unit)
     on_root(comm, finish)
+    if case.output.figures != ():
+        on_root(comm, lambda: _figures(case, results.path))
+    _report(summary, results.final, case.geometry.unit)
     results.commit()
     return results.final

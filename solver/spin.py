@@ -1,23 +1,318 @@
-"""Spin sector relations (physics.md section 3, Eqs. 55-61), in SI.
+"""Stage 3c: the spin sector (physics.md section 3, Eqs. 55-64), in SI, from the charge and
+magnetic solutions.
 
-Eq. 58a in Gaussian units, A_sigma = lambda sigma x E + A, becomes
-A_sigma = lambda sigma x E / c + A in SI (a Gaussian E has the units of B; E_SI = c B_SI).
-With Eq. 55 and Eq. 8 the part of the spin velocity that the theory fixes without any choice is
+For spin sigma = +1 (up) and -1 (down) along the unit axis s, sigma_vec = sigma s. The paper's
+Gaussian relations become, in SI (a Gaussian E has the units of B, E_SI = c B_SI; the time
+component of the four-potential is phi/c and that of the four-current c rho):
 
-    v_sigma - v_sigma0 = -(e / m_e) (lambda sigma x (E - E0) / c + A),      e < 0,
+    A_sigma - A_sigma0     = lambda sigma_vec x (E - E0) / c + A                 Eqs. 58a-b
+    phi_sigma - phi_sigma0 = phi - phi0 - c lambda sigma_vec . B                 Eqs. 59a-b
+    J_sigma - J_sigma0     = -(A_sigma - A_sigma0) / (2 mu0 lambda^2)            Eq. 55, space
+    rho_sigma - rho_sigma0 = -eps0 (phi_sigma - phi_sigma0) / (2 lambda^2)       Eq. 55, time
+    J_sigma = (e n_s / 2) v_sigma                                                Eq. 60a
+
+With Eq. 8 (e^2 n_s / m_e = 1/(mu0 lambda^2)) the first and third give the velocity
+
+    v_sigma - v_sigma0 = -(e / m_e) (lambda sigma_vec x (E - E0) / c + A),      e < 0,
 
 which at the surface of a large neutral body (E = 0, E0 = E_m outward, A = 0) has the magnitude
-|e| lambda E_m / (m_e c) = hbar / (4 m_e lambda) = v_0 (Eq. 38). The functions take UFL
-expressions or numpy arrays alike (``cross`` is ufl.cross or numpy.cross).
+|e| lambda E_m / (m_e c) = hbar / (4 m_e lambda) = v_0 (Eq. 38).
+
+Choices the paper leaves open, made here and stated in the outputs:
+- the reference flow. Eq. 61 gives it for a cylinder,
+  v_sigma0 = -(c/(e n_s)) rho0 sigma_vec x r_hat; for any shape we use
+  v_sigma0 = -(c/(e n_s)) rho0 sigma_vec x E0_hat, E0_hat = E0/|E0| (the radial unit vector in
+  a cylinder), rho0 that of the body. J_sigma - J_sigma0 does not depend
+  on this choice and is output on its own.
+- the reference density per spin, rho_sigma0 = rho0/2 (the two spins share rho0 equally, so
+  that rho_+0 + rho_-0 = rho0 as Eq. 64 requires). With Eq. 23 in SI,
+  rho - rho0 = -eps0 (phi - phi0)/lambda^2, the time component then reads
+      rho_sigma = rho/2 + eps0 c sigma_vec . B / (2 lambda),
+  which is what is computed (from the charge sector's rho, so that rho_+ + rho_- = rho holds to
+  rounding; the form through phi - phi0 differs from it by the charge sector's Eq. 23 residual).
+
+Eq. 64 is then an identity: J_+ + J_- = -A/(mu0 lambda^2) is the London current,
+(A_+ + A_-)/2 = A and (phi_+ + phi_-)/2 = phi - phi0 the charge four-potential, rho_+ + rho_- =
+rho. (With an n_s given in the case file, J_sigma = (e n_s/2) v_sigma uses that n_s while the
+velocities keep lambda: the current identities then hold only for the n_s of Eq. 8.)
+
+Independent check (``direct_check``): A_sigma - A_sigma0 obeys the screened equation of Eq. 62a,
+-lap X + X/lambda^2 = 0 in the bodies. Each Cartesian component is solved for directly with
+Lagrange elements, the value computed above as Dirichlet data on the body surfaces, and the
+relative L2 difference from the computed field over the bodies is reported.
+
+The helper functions ``potential_shift`` and ``velocity_shift`` take UFL expressions or numpy
+arrays alike (``cross`` is ufl.cross or numpy.cross).
 """
 
 from collections.abc import Callable
 
-from solver.units import C_LIGHT, E_CHARGE, M_E
+import numpy as np
+
+from solver.backend import MPI, PETSc, dolfinx, fem, ufl
+from solver.case import Case
+from solver.charge import ChargeSolution
+from solver.linalg import SolveStats, SPDSolver
+from solver.log import log
+from solver.magnetic import MagneticSolution
+from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
+
+SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
+
+REFERENCE_FLOW = (
+    "v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat with E0_hat = E0/|E0| (E0 the field of the "
+    "uniform rho0): Eq. 61 for a cylinder (E0_hat = r_hat), the generalization used for other "
+    "shapes; v_sigma - v_sigma0 and J_sigma - J_sigma0 do not depend on it"
+)
 
 
-def velocity_shift(field_excess, vector_potential, sigma_axis, lambda_m: float, cross: Callable):
+def potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
+    """A_sigma - A_sigma0 (T m) from E - E0 (V/m), A (T m; 0 without a field) and
+    sigma_axis = sigma * s (Eqs. 58a-b in SI). ``lambda_m`` is a number or a Constant."""
+    return cross(sigma_axis, field_excess) * (lambda_m / C_LIGHT) + vector_potential
+
+
+def velocity_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
     """v_sigma - v_sigma0 (m/s) from E - E0 (V/m), A (T m; 0 without a field) and
     sigma_axis = sigma * s (sigma = +1 or -1, s the unit spin axis)."""
-    spin_orbit = cross(sigma_axis, field_excess) * (lambda_m / C_LIGHT)
-    return (spin_orbit + vector_potential) * (-E_CHARGE / M_E)
+    shift = potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross)
+    return shift * (-E_CHARGE / M_E)
+
+
+class SpinSolution:
+    """The spin sector as UFL expressions in SI, built on the charge and magnetic solutions.
+
+    ``applied=False`` drops A and B: the state with no applied field (the charge sector does not
+    depend on the field). Arguments ``body`` are 0-based body indices: the reference flow and
+    phi0 carry one constant per body."""
+
+    def __init__(self, case: Case, charge: ChargeSolution, magnetic: MagneticSolution | None):
+        domain = charge.domain
+        mesh = domain.mesh
+        k = domain.constant
+        self.domain, self.charge, self.magnetic = domain, charge, magnetic
+        self.material = case.material
+        self.axis = np.array(case.spin.axis, dtype=float)
+        self.sigma_vec = {sigma: fem.Constant(mesh, sigma * self.axis) for _, sigma in SPINS}
+        zero = fem.Constant(mesh, np.zeros(3))
+        self.A = magnetic.vector_potential() if magnetic is not None else zero
+        self.B = magnetic.magnetic_field() if magnetic is not None else zero
+        self.zero = zero
+        self.E0 = charge.electric_field(charge.phi0_free)
+        self.field_excess = charge.electric_field(charge.phi) - self.E0
+        self.lambda_m = k(domain.lambda_m)
+        n_s = self.material.n_s
+        self._current_per_velocity = k(E_CHARGE * n_s / 2.0)  # e n_s / 2, C/m^3
+        # -(c/(e n_s)) rho0 per body: the speed of the reference flow, m/s
+        self._reference_speed = [k(-C_LIGHT * r / (E_CHARGE * n_s)) for r in charge.rho0]
+        # |E0| below this counts as zero when E0 is normalised (centre of a sphere)
+        self._E0_floor = k(1e-9 * abs(self.material.E_m))
+        self._spin_density = k(EPS_0 * C_LIGHT / (2.0 * domain.lambda_m))  # eps0 c/(2 lambda)
+        self._phi_spin = k(C_LIGHT * domain.lambda_m)  # c lambda, m^2/s
+        self.check_residual: dict[str, float] | None = None
+        self.check_stats = SolveStats()
+
+    def _A(self, applied: bool):
+        return self.A if applied else self.zero
+
+    def _B(self, applied: bool):
+        return self.B if applied else self.zero
+
+    def potential(self, sigma: int, applied: bool = True):
+        """A_sigma - A_sigma0, T m."""
+        return potential_shift(
+            self.field_excess, self._A(applied), self.sigma_vec[sigma], self.lambda_m, ufl.cross
+        )
+
+    def scalar_potential(self, sigma: int, body: int, applied: bool = True):
+        """phi_sigma - phi_sigma0 = phi - phi0 - c lambda sigma_vec . B, V (phi0 shifted so that
+        Eq. 23 holds in the body)."""
+        charge = self.charge
+        phi0 = charge.phi0_free + self.domain.constant(charge.phi0_shift[body])
+        spin_field = ufl.dot(self.sigma_vec[sigma], self._B(applied))
+        return charge.phi - phi0 - self._phi_spin * spin_field
+
+    def velocity_shift(self, sigma: int, applied: bool = True):
+        """v_sigma - v_sigma0, m/s."""
+        return velocity_shift(
+            self.field_excess, self._A(applied), self.sigma_vec[sigma], self.lambda_m, ufl.cross
+        )
+
+    def reference_velocity(self, sigma: int, body: int):
+        """v_sigma0 = -(c/(e n_s)) rho0 sigma_vec x E0_hat, m/s (see REFERENCE_FLOW)."""
+        E0_norm = ufl.sqrt(ufl.dot(self.E0, self.E0) + self._E0_floor**2)
+        E0_hat = self.E0 / E0_norm
+        return self._reference_speed[body] * ufl.cross(self.sigma_vec[sigma], E0_hat)
+
+    def velocity(self, sigma: int, body: int, applied: bool = True):
+        """v_sigma, m/s."""
+        return self.reference_velocity(sigma, body) + self.velocity_shift(sigma, applied)
+
+    def current_shift(self, sigma: int, applied: bool = True):
+        """J_sigma - J_sigma0 = (e n_s/2)(v_sigma - v_sigma0), A/m^2."""
+        return self._current_per_velocity * self.velocity_shift(sigma, applied)
+
+    def current(self, sigma: int, body: int, applied: bool = True):
+        """J_sigma = (e n_s/2) v_sigma, A/m^2."""
+        return self._current_per_velocity * self.velocity(sigma, body, applied)
+
+    def spin_current(self, body: int, applied: bool = True):
+        """J_spin = J_+ - J_-, A/m^2."""
+        return self.current(1, body, applied) - self.current(-1, body, applied)
+
+    def density(self, sigma: int, body: int, applied: bool = True):
+        """rho_sigma = rho/2 + eps0 c sigma_vec . B/(2 lambda), C/m^3 (see the module doc)."""
+        spin_field = ufl.dot(self.sigma_vec[sigma], self._B(applied))
+        return self.charge.density(body) / 2.0 + self._spin_density * spin_field
+
+
+def solve_spin(case: Case, charge: ChargeSolution, magnetic: MagneticSolution | None):
+    """The spin sector, and its direct check when the case asks for it."""
+    sol = SpinSolution(case, charge, magnetic)
+    log.info("spin sector: axis %s", np.array2string(sol.axis, precision=4))
+    if case.spin.direct_check:
+        sol.check_residual = direct_check(sol, case)
+        log.info(
+            "  Eq. 62a direct check: relative L2 difference up %.2e, down %.2e",
+            sol.check_residual["up"],
+            sol.check_residual["down"],
+        )
+    return sol
+
+
+def _fixed_dofs(sol: SpinSolution, V: fem.FunctionSpace) -> np.ndarray:
+    """Local dofs of V that are not strictly inside a body (vacuum and body surfaces), marked
+    consistently on every rank that holds them."""
+    domain = sol.domain
+    inside, surface = fem.Function(V), fem.Function(V)
+    for tag in domain.body_tags:
+        inside.x.array[V.dofmap.list[domain.body_cells(tag)].ravel()] = 1.0
+        surface.x.array[domain.surface_dofs(V, tag)] = 1.0
+    for marks in (inside, surface):
+        marks.x.scatter_reverse(dolfinx.la.InsertMode.add)
+        marks.x.scatter_forward()
+    return np.flatnonzero((inside.x.array == 0.0) | (surface.x.array > 0.0)).astype(np.int32)
+
+
+def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
+    """Solve -lap X + X = 0 (lengths in lambda) in the bodies for every component of
+    X = A_sigma - A_sigma0, with the computed value on the body surfaces, and return the
+    relative L2 difference ||X_direct - X|| / ||X|| over the bodies, per spin.
+
+    By linearity the components of the spin-orbit part lambda s x (E - E0)/c and of A are
+    solved for once each (A only with a field), and X_sigma = sigma (spin-orbit) + A."""
+    domain = sol.domain
+    V = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order))
+    u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
+    a = (ufl.inner(ufl.grad(u), ufl.grad(w)) + u * w) * domain.dx_bodies
+    g = fem.Function(V)
+    bc = fem.dirichletbc(g, _fixed_dofs(sol, V))
+    solver = SPDSolver(a, "spin_check", case.solver, sol.check_stats, bcs=[bc])
+    b = fem.petsc.create_vector(V)  # ghosted, as apply_lifting needs
+    cells = np.concatenate([domain.body_cells(tag) for tag in domain.body_tags])
+    points = V.element.interpolation_points
+
+    def solve_for(expr, label: str) -> fem.Function:
+        g.x.array[:] = 0.0
+        g.interpolate(fem.Expression(expr, points), cells0=cells)
+        g.x.scatter_forward()
+        with b.localForm() as local:  # no source: the right-hand side is the lifted bc alone
+            local.set(0.0)
+        fem.petsc.apply_lifting(b, [solver.form], bcs=[[bc]])
+        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        fem.petsc.set_bc(b, [bc])
+        return solver.solve(b, label)
+
+    # X_sigma = sigma X_so + A_h: X_so the spin-orbit part of X_up, A_h the field's part
+    spin_orbit = sol.potential(1, applied=False)
+    X_so = ufl.as_vector(
+        [solve_for(spin_orbit[i], f"spin check s x (E-E0) {c}") for i, c in enumerate("xyz")]
+    )
+    A_h = sol.zero
+    if sol.magnetic is not None:
+        A_h = ufl.as_vector([solve_for(sol.A[i], f"spin check A {c}") for i, c in enumerate("xyz")])
+    b.destroy()
+    solver.destroy()
+
+    residuals = {}
+    for name, sigma in SPINS:
+        computed = sol.potential(sigma)
+        difference = domain.constant(sigma) * X_so + A_h - computed
+        error = domain.integrate(ufl.dot(difference, difference) * domain.dx_bodies)
+        size = domain.integrate(ufl.dot(computed, computed) * domain.dx_bodies)
+        residuals[name] = float(np.sqrt(error / size)) if size > 0 else 0.0
+    return residuals
+
+
+def surface_values(sol: SpinSolution, exprs: list, space: fem.FunctionSpace) -> list[np.ndarray]:
+    """Vector expressions (one per body) at this rank's nodes of the body surfaces, taken from
+    the body side: each is interpolated into ``space`` (continuous vector Lagrange) over its
+    body's cells only, so a surface node holds the value of one of its body cells.
+    Arrays (n, 3), one per body."""
+    domain = sol.domain
+    f = fem.Function(space)
+    values = []
+    for tag, expr in zip(domain.body_tags, exprs, strict=True):
+        points = space.element.interpolation_points
+        f.interpolate(fem.Expression(expr, points), cells0=domain.body_cells(tag))
+        values.append(f.x.array.reshape(-1, 3)[domain.surface_dofs(space, tag)].copy())
+    return values
+
+
+def summarize(sol: SpinSolution, case: Case) -> dict:
+    """The spin sector's key numbers, SI. Speeds without "field" in their key are those with no
+    applied field."""
+    material = sol.material
+    domain = sol.domain
+    space = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order, (3,)))
+    bodies = range(len(domain.body_tags))
+
+    def surface_max(velocity) -> list[float]:
+        """[up, down]: the largest |velocity(sigma, body)| over the surface nodes of all bodies."""
+        speeds = []
+        for _, sigma in SPINS:
+            values = surface_values(sol, [velocity(sigma, m) for m in bodies], space)
+            local = max(float(np.linalg.norm(v, axis=1).max(initial=0.0)) for v in values)
+            speeds.append(domain.comm.allreduce(local, op=MPI.MAX))
+        return speeds
+
+    shift = surface_max(lambda sigma, m: sol.velocity_shift(sigma, applied=False))
+    total = surface_max(lambda sigma, m: sol.velocity(sigma, m, applied=False))
+    summary = {
+        "axis": sol.axis,
+        "v_surface_max_m_s": shift,
+        "v_total_surface_max_m_s": total,
+        "v0_m_s": material.v_0,
+        "angular_momentum_hbar": M_E * max(shift) * 2.0 * material.lambda_m / HBAR,
+        "stop_field_T": material.B_s,
+    }
+    if sol.magnetic is not None:
+        summary["v_surface_max_field_m_s"] = surface_max(
+            lambda sigma, m: sol.velocity_shift(sigma, applied=True)
+        )
+    if sol.check_residual is not None:
+        summary["direct_check_residual"] = max(sol.check_residual.values())
+        summary["direct_check"] = {
+            "relative_l2": sol.check_residual,
+            "equation": "Eq. 62a: -lap X + X/lambda^2 = 0 in the bodies, X = A_sigma - A_sigma0 "
+            "on the body surfaces",
+            "iterations": sol.check_stats.iterations,
+            "seconds": sol.check_stats.seconds,
+        }
+    summary["reference_flow"] = REFERENCE_FLOW
+    summary["relations"] = {
+        "v_sigma - v_sigma0": "-(e/m_e) (lambda sigma x (E - E0)/c + A)",
+        "A_sigma - A_sigma0": "lambda sigma x (E - E0)/c + A",
+        "phi_sigma - phi_sigma0": "phi - phi0 - c lambda sigma . B",
+        "J_sigma": "(e n_s/2) v_sigma",
+        "rho_sigma": "rho/2 + eps0 c sigma . B/(2 lambda) (rho_sigma0 = rho0/2)",
+        "J_spin": "J_+ - J_-",
+        "senses": "e < 0; at the surface E - E0 points inward, so with no field spin up "
+        "(sigma = +1 along the axis s) moves along -(s x n) (clockwise about s, n the outward "
+        "normal) and spin down along +(s x n); their electric currents J_sigma - J_sigma0 run "
+        "the other way. A field along +s slows spin up and speeds spin down. The reference "
+        "flow v_sigma0 runs against v_sigma - v_sigma0.",
+        "speeds": "v_surface_max_m_s and v_total_surface_max_m_s: no applied field; "
+        "v_surface_max_field_m_s: with the case's applied field",
+    }
+    return summary

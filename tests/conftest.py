@@ -13,16 +13,23 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def giantatom(*args: str, ranks: int = 1, cwd: Path | None = None, timeout: float = 900):
-    """Run the ``giantatom`` command (under mpirun with ``ranks`` > 1); returns the process."""
+def giantatom(
+    *args: str,
+    ranks: int = 1,
+    cwd: Path | None = None,
+    timeout: float = 900,
+    env: dict[str, str] | None = None,
+):
+    """Run the ``giantatom`` command (under mpirun with ``ranks`` > 1); returns the process.
+    ``env``: extra environment variables."""
     exe = BIN / "giantatom"
     command = [str(exe), *args]
     if ranks > 1:
         mpirun = BIN / "mpirun" if (BIN / "mpirun").exists() else shutil.which("mpirun")
         command = [str(mpirun), "-n", str(ranks), *command]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+        command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout
     )
 
 

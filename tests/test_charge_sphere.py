@@ -38,7 +38,8 @@ def sphere(solved_sphere):
 
 def test_probe_header(solved_sphere):
     header = (solved_sphere / "probe_radial.csv").read_text().splitlines()[0]
-    assert header == "x,y,z,rho_C_m3,phi_V,Ex_V_m,Ey_V_m,Ez_V_m,E_V_m"
+    spin = [f"v{s}_{c}_m_s" for s in ("up", "down", "totup", "totdown") for c in "xyz"]
+    assert header == ",".join(["x,y,z,rho_C_m3,phi_V,Ex_V_m,Ey_V_m,Ez_V_m,E_V_m", *spin])
 
 
 def test_rho_matches_exact_profile(sphere):

@@ -76,3 +76,37 @@ def test_check_and_mesh(tmp_path):
     assert (tmp_path / "m" / "mesh.msh").stat().st_size > 0
     for word in ("tetrahedra", "element size", "quality"):
         assert word in proc.stdout
+
+
+CRASH_ON_RANK_1 = """
+import sys
+from solver import cli, run
+
+def crash(case, comm, out=None):
+    if comm.rank == 1:
+        raise RuntimeError("simulated bug on rank 1")
+    comm.Barrier()  # rank 0 waits for a rank that will never come
+
+run.run_case = crash
+sys.exit(cli.main(["run", sys.argv[1]]))
+"""
+
+
+@pytest.mark.mpi
+def test_a_bug_on_one_rank_aborts_all(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "crash.py"
+    script.write_text(CRASH_ON_RANK_1)
+    case = write_case(tmp_path, sphere_case())
+    mpirun = Path(sys.executable).parent / "mpirun"
+    proc = subprocess.run(
+        [str(mpirun), "-n", "2", sys.executable, str(script), str(case)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "simulated bug on rank 1" in proc.stderr
