@@ -464,6 +464,12 @@ def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
         threads=threads,
     )
     t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
+    if spec.file is not None and kind != "full":
+        raise CaseError(
+            f'a saved mesh is for the full model ([model] kind = "full"), not {kind!r}: the '
+            "thin-layer mesh is coarse and quick to make",
+            t.key("file"),
+        )
     if spec.file is not None and spec.order > 2:
         raise CaseError(
             "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "

@@ -232,6 +232,9 @@ def _mesh(case, out: Path | None) -> None:
     on_root(comm, lambda: target.mkdir(parents=True, exist_ok=True))
     domain = build_domain(case, comm, msh_file=target / "mesh.msh")
     log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+    if domain.report.model_kind == "thin-layer":
+        log.info("mesh written to %s (thin-layer model: no saved mesh.xdmf)", target / "mesh.msh")
+        return
     path = save_mesh(domain, case, target)
     log.info(
         "mesh written to %s (gmsh) and %s (+ .h5, .json: [mesh] file = %r), %.1f s",
@@ -248,6 +251,8 @@ def _with_mesh(case, mesh: Path | None):
         return case
     from dataclasses import replace
 
+    if case.model.kind != "full":
+        raise CaseError(f"a saved mesh is for the full model, not {case.model.kind!r}", "--mesh")
     mesh = mesh.resolve()
     for needed in (mesh, mesh.with_suffix(".h5"), mesh.with_suffix(".json")):
         if mesh.suffix != ".xdmf" or not needed.is_file():
