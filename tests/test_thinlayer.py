@@ -204,6 +204,16 @@ points = 81
     assert {"summary.json", "fields.pvtu", "surface.vtu", "probe_across.csv"} <= names
     assert {"surface_charge", "E_layer", "v_up", "v_down"} <= set(s["surface_fields"])
 
+    # figures draw the layer from surface.vtu: the surface picture shows rho of the layer
+    # (about rho_-), not the bulk's rho0, and the spin picture is there
+    assert {"surface.png", "spin.png", "charge.png"} <= {
+        p.name for p in (out / "figures").iterdir()
+    }
+    from solver.figures import load_results
+
+    layer = load_results(out).surface_with("rho", "surface_charge")
+    assert np.mean(layer.point_data["rho"]) == pytest.approx(m["rho_minus_C_m3"], rel=0.01)
+
     # the probe resolves the layer: rho - rho0 decays as exp(-depth/lambda) inside
     rows = np.genfromtxt(out / "probe_across.csv", delimiter=",", names=True)
     inside = np.isfinite(rows["depth_m"]) & (rows["depth_m"] < 10 * 40e-9)
