@@ -18,7 +18,7 @@ import gmsh
 import numpy as np
 
 from meshes.shapes import DimTags, build_shape
-from solver.case import Case
+from solver.case import Case, check_lambda_resolution
 from solver.errors import CaseError, MeshError
 
 VACUUM = 1000
@@ -61,6 +61,8 @@ class MeshReport:
     outer_radius: float
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    model_kind: str = "full"  # the model the mesh was sized for: "full" or "thin-layer"
+    smallest_dimensions: list[float] = field(default_factory=list)  # per body, lambda
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -268,6 +270,80 @@ def _size_field(model: GeometryModel, case: Case) -> None:
     gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
 
 
+def body_dimensions(model: GeometryModel) -> tuple[list[float], list[float]]:
+    """Per body, in lambda: (smallest dimension, bounding half-diagonal). The smallest dimension
+    is the smaller of the bounding box's shortest side and 6 |volume| / area (the diameter of a
+    sphere or a wire, three thicknesses of a plate however it is rotated)."""
+    smallest, half_diagonals = [], []
+    for vols in model.body_volumes:
+        boxes = np.array([gmsh.model.getBoundingBox(3, v) for v in vols])
+        extent = boxes[:, 3:].max(axis=0) - boxes[:, :3].min(axis=0)
+        dimension = float(extent.min())
+        try:  # OpenCASCADE bodies know their volume and area; a .msh body does not before meshing
+            volume = sum(occ.getMass(3, v) for v in vols)
+            faces = gmsh.model.getBoundary([(3, v) for v in vols], oriented=False)
+            area = sum(occ.getMass(2, abs(t)) for _, t in faces)
+            dimension = min(dimension, 6.0 * volume / area)
+        except Exception:  # the bounding box alone is the fallback
+            pass
+        smallest.append(dimension)
+        half_diagonals.append(0.5 * float(np.linalg.norm(extent)))
+    return smallest, half_diagonals
+
+
+def model_kind(case: Case, smallest: list[float]) -> str:
+    """The model a case runs: [model] kind, with "auto" resolved from the body dimensions."""
+    kind = case.model.kind
+    if kind == "auto":
+        kind = "thin-layer" if min(smallest) > case.model.auto_threshold else "full"
+    if kind == "full" and case.model.kind == "auto":
+        check_lambda_resolution(case.mesh)  # the limits [mesh] was not checked against
+    return kind
+
+
+def _geometric_size_field(model: GeometryModel, case: Case, smallest, half_diagonals) -> int:
+    """Thin-layer meshes follow the geometry alone: near body k the element size is
+    resolution * min(half-diagonal_k, 2 * smallest dimension_k), smaller where the surface
+    curves (resolution * radius of curvature: fillets, tips), growing towards the outer
+    sphere. Nothing here depends on lambda."""
+    resolution = case.model.resolution
+    h_far = far_size(model, case)
+    fields = gmsh.model.mesh.field
+    thresholds = []
+    for surfaces, dimension, half in zip(
+        model.body_surfaces, smallest, half_diagonals, strict=True
+    ):
+        h_surface = min(resolution * min(half, 2.0 * dimension), h_far)
+        distance = fields.add("Distance")
+        fields.setNumbers(distance, "SurfacesList", surfaces)
+        fields.setNumber(distance, "Sampling", 100)
+        thresholds.append(_threshold(distance, h_surface, h_far, 0.0, case.mesh.growth))
+    combined = fields.add("Min")
+    fields.setNumbers(combined, "FieldsList", thresholds)
+    fields.setAsBackgroundMesh(combined)
+    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", math.ceil(2.0 * math.pi / resolution))
+    gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
+    return combined
+
+
+def _extend_surface_sizes(model: GeometryModel, case: Case, distance_field: int) -> None:
+    """After the surfaces are meshed: the volume's size field is the smaller of the distance
+    field and the body surfaces' own element sizes, growing away from them at ``growth``."""
+    fields = gmsh.model.mesh.field
+    h_far = far_size(model, case)
+    extend = fields.add("Extend")
+    fields.setNumbers(extend, "SurfacesList", [s for surfs in model.body_surfaces for s in surfs])
+    fields.setNumber(extend, "DistMax", h_far / case.mesh.growth)
+    fields.setNumber(extend, "SizeMax", h_far)
+    fields.setNumber(extend, "Power", 1.0)
+    combined = fields.add("Min")
+    fields.setNumbers(combined, "FieldsList", [distance_field, extend])
+    fields.setAsBackgroundMesh(combined)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+
+
 def _qualities(name: str) -> np.ndarray:
     _, tags, _ = gmsh.model.mesh.getElements(3)
     if not tags:
@@ -278,12 +354,23 @@ def _qualities(name: str) -> np.ndarray:
 def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
     """Mesh the model in place (3D, then raise to the case's order) and report on it."""
     start = time.perf_counter()
-    _size_field(model, case)
+    smallest, half_diagonals = body_dimensions(model)
+    kind = model_kind(case, smallest)
+    if kind == "thin-layer":
+        geometric = _geometric_size_field(model, case, smallest, half_diagonals)
+    else:
+        _size_field(model, case)
     gmsh.option.setNumber("Mesh.Algorithm", 6)  # Frontal-Delaunay surfaces
     gmsh.option.setNumber("Mesh.Algorithm3D", 10)  # HXT: fast, and deterministic on one thread
     # Threaded HXT is faster but not reproducible (the mesh changes from run to run): opt-in.
     gmsh.option.setNumber("General.NumThreads", case.mesh.threads)
     try:
+        if kind == "thin-layer":
+            # Curvature sizing is cheap on surfaces but makes gmsh's 3D mesher crawl (20x on a
+            # torus): mesh the surfaces with it, then the volume with the surface sizes extended
+            # into it (gmsh's Extend field) and the distance field.
+            gmsh.model.mesh.generate(2)
+            _extend_surface_sizes(model, case, geometric)
         gmsh.model.mesh.generate(3)
     except Exception as err:
         raise MeshError(f"gmsh could not mesh the geometry: {err}") from None
@@ -293,8 +380,9 @@ def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
             f"meshed with {case.mesh.threads} threads: the mesh is not reproducible from run to "
             "run (mesh.threads = 1 is)"
         )
-    if case.mesh.order > 1:
-        gmsh.model.mesh.setOrder(case.mesh.order)
+    order = case.model.order if kind == "thin-layer" else case.mesh.order
+    if order > 1:
+        gmsh.model.mesh.setOrder(order)
         if _qualities("minDetJac").min(initial=1.0) <= 0:
             gmsh.option.setNumber("Mesh.HighOrderOptimize", 2)
             gmsh.model.mesh.optimize("HighOrder")
@@ -318,7 +406,7 @@ def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
         cells=int(sum(cells_by_region.values())),
         cells_by_region=cells_by_region,
         nodes=len(node_tags),
-        order=case.mesh.order,
+        order=order,
         h_min=float(_qualities("minEdge").min()),
         h_max=float(_qualities("maxEdge").max()),
         quality_min=float(sicn.min()),
@@ -328,6 +416,8 @@ def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
         outer_radius=model.outer_radius,
         seconds=time.perf_counter() - start,
         warnings=warnings,
+        model_kind=kind,
+        smallest_dimensions=smallest,
     )
 
 

@@ -54,6 +54,7 @@ def _solid(
 def _fillet(dimtags: DimTags, radius: float) -> DimTags:
     if radius <= 0:
         return dimtags
+    occ.synchronize()  # the model's topology queries see only synchronized OCC entities
     curves = gmsh.model.getBoundary(
         gmsh.model.getBoundary(dimtags, combined=False, oriented=False),
         combined=False,

@@ -25,6 +25,7 @@ SECTIONS = (
     "material",
     "geometry",
     "mesh",
+    "model",
     "charge",
     "magnetic",
     "spin",
@@ -33,6 +34,7 @@ SECTIONS = (
     "probe",
     "sweep",
 )
+MODEL_KINDS = ("full", "thin-layer", "auto")
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 
@@ -99,6 +101,17 @@ class MeshSpec:
     far_size: float | None = None  # element size on the outer sphere, lambda (default R_out/8)
     file: Path | None = None  # a mesh saved by `giantatom mesh` (mesh.xdmf), used as it is
     threads: int = 1  # gmsh threads (HXT 3D meshing); more than 1 is faster, not reproducible
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Which model solves the case: the full screened equations (the mesh resolves lambda), or
+    their thin-layer asymptotics for lambda << size (the mesh follows the geometry alone)."""
+
+    kind: str = "full"  # full | thin-layer | auto
+    resolution: float = 0.1  # thin-layer: element size / local radius of curvature
+    order: int = 3  # thin-layer: element degree and geometry order (the mesh is coarse)
+    auto_threshold: float = 50.0  # auto: thin-layer above this smallest body dimension, lambda
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,7 @@ class Case:
     output: OutputSpec
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     magnetic: MagneticSpec = MagneticSpec()
+    model: ModelSpec = ModelSpec()
     spin: SpinSpec = SpinSpec()
     sweep: tuple[SweepParameter, ...] = ()  # [sweep]: run every combination (solver/sweep.py)
 
@@ -423,7 +437,7 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
     return Geometry(unit=unit, bodies=tuple(bodies))
 
 
-def _parse_mesh(t: _Table, base_dir: Path) -> MeshSpec:
+def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
     mesh_file = t.string("file")
     if mesh_file is not None:
         mesh_file = (base_dir / mesh_file).resolve()
@@ -450,24 +464,20 @@ def _parse_mesh(t: _Table, base_dir: Path) -> MeshSpec:
         threads=threads,
     )
     t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
+    if spec.file is not None and kind != "full":
+        raise CaseError(
+            f'a saved mesh is for the full model ([model] kind = "full"), not {kind!r}: the '
+            "thin-layer mesh is coarse and quick to make",
+            t.key("file"),
+        )
     if spec.file is not None and spec.order > 2:
         raise CaseError(
             "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
             "from XDMF",
             t.key("file"),
         )
-    if spec.surface_size > 1.0:
-        raise CaseError(
-            f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
-            "be at most 1 (in units of lambda); 0.33 is accurate to about 1% with order = 2",
-            t.key("surface_size"),
-        )
-    if spec.layer < 1.0:
-        raise CaseError(
-            f"must be at least 1 lambda (the charge layer is about 1 lambda deep), "
-            f"got {spec.layer:g}",
-            t.key("layer"),
-        )
+    if kind == "full":
+        check_lambda_resolution(spec)
     if spec.outer_radius is None and spec.far_field < 1.5:
         raise CaseError(
             f"must be at least 1.5 (the outer vacuum sphere must clear the bodies), got "
@@ -476,6 +486,65 @@ def _parse_mesh(t: _Table, base_dir: Path) -> MeshSpec:
         )
     if spec.growth > 1.0:
         raise CaseError(f"must be at most 1, got {spec.growth:g}", t.key("growth"))
+    return spec
+
+
+def check_lambda_resolution(spec: MeshSpec) -> None:
+    """The full model resolves the charge layer: element size and refined depth in lambda.
+    (The thin-layer model does not resolve it, so these limits do not apply there.)"""
+    if spec.surface_size > 1.0:
+        raise CaseError(
+            f"{spec.surface_size:g} lambda is too coarse to resolve the charge layer: it must "
+            "be at most 1 (in units of lambda); 0.33 is accurate to about 1% with order = 2 "
+            '(for samples much larger than lambda use [model] kind = "thin-layer")',
+            "mesh.surface_size",
+        )
+    if spec.layer < 1.0:
+        raise CaseError(
+            f"must be at least 1 lambda (the charge layer is about 1 lambda deep), "
+            f"got {spec.layer:g}",
+            "mesh.layer",
+        )
+
+
+def _parse_model(t: _Table) -> ModelSpec:
+    spec = ModelSpec(
+        kind=t.string("kind", ModelSpec.kind, choices=MODEL_KINDS),
+        resolution=t.number("resolution", ModelSpec.resolution, positive=True),
+        order=t.integer("order", ModelSpec.order, choices=(1, 2, 3)),
+        auto_threshold=t.number("auto_threshold", ModelSpec.auto_threshold, positive=True),
+    )
+    t.done("kind, resolution, order, auto_threshold")
+    if spec.resolution > 0.5:
+        raise CaseError(
+            f"must be at most 0.5 (element size / radius of curvature), got {spec.resolution:g}; "
+            "0.1 is accurate to about 0.1% with order = 2",
+            t.key("resolution"),
+        )
+    return spec
+
+
+def _parse_magnetic(t: _Table) -> MagneticSpec:
+    spec = MagneticSpec(
+        applied_field=t.vector("applied_field", MagneticSpec.applied_field),
+        solver=t.string("solver", MagneticSpec.solver, choices=MAGNETIC_SOLVERS),
+        order=t.integer("order", MagneticSpec.order, choices=(1, 2, 3)),
+        boundary=t.string("boundary", MagneticSpec.boundary, choices=MAGNETIC_BOUNDARIES),
+        eps=t.number("eps", MagneticSpec.eps, positive=True),
+    )
+    t.done("applied_field, solver, order, boundary, eps")
+    if spec.eps > 1e-3:
+        raise CaseError(
+            f"must be at most 1e-3 (it adds a spurious screening current eps*A in the vacuum), "
+            f"got {spec.eps:g}; 1e-6 is usual",
+            t.key("eps"),
+        )
+    return spec
+
+
+def _parse_spin(t: _Table) -> SpinSpec:
+    spec = SpinSpec(axis=_unit_vector(t, "axis", SpinSpec.axis))
+    t.done("axis")
     return spec
 
 
@@ -665,6 +734,7 @@ def parse_case(text: str, path: Path) -> Case:
     if unknown:
         raise CaseError(f"unknown section (known: {', '.join(SECTIONS)})", unknown[0])
     root = _Table(raw, "")
+    model = _parse_model(root.table("model"))
     material, lambda_text = _parse_material(root.table("material"))
     charge, total_charge = _parse_charge(root.table("charge"))
     geometry = _parse_geometry(root.table("geometry"), path.parent, total_charge)
@@ -677,9 +747,10 @@ def parse_case(text: str, path: Path) -> Case:
         material=material,
         lambda_text=lambda_text,
         geometry=geometry,
-        mesh=_parse_mesh(root.table("mesh"), path.parent),
+        mesh=_parse_mesh(root.table("mesh"), path.parent, model.kind),
         charge=charge,
         magnetic=_parse_magnetic(root.table("magnetic")),
+        model=model,
         spin=_parse_spin(root.table("spin")),
         solver=_parse_solver(root.table("solver")),
         output=_parse_output(root.table("output"), path),

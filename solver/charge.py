@@ -26,6 +26,7 @@ Eq. 23 then holds to round-off; what is checked and reported instead is that phi
 Poisson's equation for the full density (its relative residual).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,17 +211,26 @@ def _max_field_rho0(
     """rho0 per body with max |E| over each body equal to E_m.
 
     ``fields[b][m]`` are the E values (V/m, shape (n, 3)) in body m for rho0_b = 1, and
-    ``charge_field[m]`` those of the net charges (or None). max |E| over body m is convex in
-    rho0_m, so each body's condition is a bracketed 1D root; the bodies are swept in turn until
-    they agree (one sweep for a single body)."""
+    ``charge_field[m]`` those of the net charges (or None)."""
     n = len(domain.body_tags)
 
-    def excess(rho0: np.ndarray, m: int) -> float:
+    def max_field(rho0: np.ndarray, m: int) -> float:
         E = sum(rho0[b] * fields[b][m] for b in range(n))
         if charge_field is not None:
             E = E + charge_field[m]
-        return _global_max(domain.comm, np.linalg.norm(E, axis=1)) - E_m
+        return _global_max(domain.comm, np.linalg.norm(E, axis=1))
 
+    return max_field_closure(domain, max_field, E_m, guess)
+
+
+def max_field_closure(
+    domain: Domain, max_field: Callable[[np.ndarray, int], float], E_m: float, guess: np.ndarray
+) -> np.ndarray:
+    """rho0 per body with ``max_field(rho0, m)`` (max |E| over body m, V/m, the same on every
+    rank) equal to E_m. E is affine in rho0, so max |E| over body m is convex in rho0_m, and
+    each body's condition is a bracketed 1D root; the bodies are swept in turn until they agree
+    (one sweep for a single body)."""
+    n = len(domain.body_tags)
     rho0 = np.array(guess, dtype=float)
     for _ in range(100):
         previous = rho0.copy()
@@ -229,7 +239,7 @@ def _max_field_rho0(
 
             def f(x: float, m: int = m, trial: np.ndarray = trial) -> float:
                 trial[m] = x
-                return excess(trial, m)
+                return max_field(trial, m) - E_m
 
             if f(0.0) >= 0.0:
                 raise SolveError(

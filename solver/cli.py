@@ -188,10 +188,19 @@ def _check(case) -> None:
         f"{case.geometry.unit} = {info['bounding_radius']:.3g} lambda; outer vacuum sphere "
         f"{info['outer_radius'] * lam:.4g} {case.geometry.unit}"
     )
-    print(
-        f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} lambda "
-        f"deep, order {case.mesh.order}; closure {case.charge.closure}"
-    )
+    if case.model.kind == "full":
+        print(
+            f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} "
+            f"lambda deep, order {case.mesh.order}; closure {case.charge.closure}"
+        )
+    else:
+        auto = case.model.kind == "auto"
+        print(
+            f"  model: {case.model.kind}"
+            + (f" (thin-layer above {case.model.auto_threshold:g} lambda)" if auto else "")
+            + f"; thin-layer mesh: resolution {case.model.resolution:g} of the radius of "
+            f"curvature, order {case.model.order}; closure {case.charge.closure}"
+        )
     if case.magnetic.active:
         mag = case.magnetic
         print(
@@ -223,6 +232,9 @@ def _mesh(case, out: Path | None) -> None:
     on_root(comm, lambda: target.mkdir(parents=True, exist_ok=True))
     domain = build_domain(case, comm, msh_file=target / "mesh.msh")
     log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+    if domain.report.model_kind == "thin-layer":
+        log.info("mesh written to %s (thin-layer model: no saved mesh.xdmf)", target / "mesh.msh")
+        return
     path = save_mesh(domain, case, target)
     log.info(
         "mesh written to %s (gmsh) and %s (+ .h5, .json: [mesh] file = %r), %.1f s",
@@ -239,6 +251,8 @@ def _with_mesh(case, mesh: Path | None):
         return case
     from dataclasses import replace
 
+    if case.model.kind != "full":
+        raise CaseError(f"a saved mesh is for the full model, not {case.model.kind!r}", "--mesh")
     mesh = mesh.resolve()
     for needed in (mesh, mesh.with_suffix(".h5"), mesh.with_suffix(".json")):
         if mesh.suffix != ".xdmf" or not needed.is_file():

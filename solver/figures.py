@@ -138,16 +138,57 @@ class Results:
         )
         return mesh
 
+    @property
+    def layer_file(self) -> Path:
+        """surface.vtu: the thin-layer model's fields on the body surfaces (the layer lambda
+        deep is analytic there, so its values live on the surface, not in fields.pvtu)."""
+        return self.path / "surface.vtu"
+
+    @cached_property
+    def layer_names(self) -> list[str]:
+        if not self.layer_file.is_file():
+            return []
+        import pyvista
+
+        return list(pyvista.get_reader(self.layer_file).point_array_names)
+
+    @cached_property
+    def layer_surface(self):
+        """surface.vtu as one triangulated surface with merged points, or None."""
+        if not self.layer_names:
+            return None
+        import pyvista
+
+        _quiet_vtk()
+        try:
+            grid = pyvista.read(self.layer_file)
+        except Exception as err:
+            raise FigureError(f"cannot read {self.layer_file}: {err}") from None
+        # quadratic triangles, each with its own nodes: subdivide, then merge coincident nodes
+        surface = grid.extract_surface(algorithm="dataset_surface", nonlinear_subdivision=2)
+        surface = surface.triangulate()
+        tolerance = 1e-7 * float(np.ptp(np.asarray(surface.points), axis=0).max())
+        surface = surface.clean(tolerance=tolerance)
+        return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+
+    def surface_with(self, *names: str):
+        """The surface that carries ``names``: the thin-layer surface when it has them (its
+        rho is the layer's), else the bodies' surface from fields.pvtu."""
+        if self.layer_names and set(names) <= set(self.layer_names):
+            return self.layer_surface
+        return self.mesh.surface
+
     def available(self) -> list[str]:
         """The figures this run has the data for, in the order of FIGURES."""
-        names = set(self.field_names)
+        names, layer = set(self.field_names), set(self.layer_names)
         out = []
         for figure in FIGURES:
             if figure == "profile":
                 ok = bool(self.probes)
             elif figure in NEEDS:
                 ok = all(n in names for n in NEEDS[figure]) or (
-                    figure == "spin" and {"J_up", "J_down"} <= names
+                    figure == "spin"
+                    and ({"J_up", "J_down"} <= names or {"v_up", "v_down"} <= layer)
                 )
             else:
                 ok = {"rho", "E", "region"} <= names
@@ -599,15 +640,22 @@ def figure_magnetic(results: Results, out: Path, size, clip: str | None) -> Path
         normal = int(np.argmin(np.abs(direction) + 1e-9 * np.arange(3)))
     else:
         normal = mesh.normal(None)
-    J = np.asarray(mesh.body.point_data["J"])
-    mesh.body.point_data["_J"] = np.linalg.norm(J, axis=1)
     pic = _Picture(size)
+    if "J" in mesh.body.point_data:
+        shown, label = _cut_open(mesh, normal), "J magnitude (A/m^2)"
+        shown.point_data["_J"] = np.linalg.norm(np.asarray(shown.point_data["J"]), axis=1)
+        what = "J magnitude (A/m^2) on the cut"
+    else:  # thin-layer: the current is a sheet K in the layer, drawn on the opened surface
+        surface = results.surface_with("K")
+        shown = surface.clip(normal=open_side(normal), origin=mesh.center, invert=True)
+        shown.point_data["_J"] = np.linalg.norm(np.asarray(shown.point_data["K"]), axis=1)
+        label, what = "K magnitude (A/m)", "surface current K (A/m), the layer's J integrated"
     pic.add(
-        _cut_open(mesh, normal),
+        shown,
         scalars="_J",
         cmap="viridis",
-        clim=(0.0, float(mesh.body.point_data["_J"].max()) or 1.0),
-        scalar_bar_args=pic.bar("J magnitude (A/m^2)"),
+        clim=(0.0, float(shown.point_data["_J"].max(initial=0.0)) or 1.0),
+        scalar_bar_args=pic.bar(label),
     )
     pic.add(_outline(mesh, normal), color="black", line_width=2)
     if direction is not None:
@@ -633,7 +681,7 @@ def figure_magnetic(results: Results, out: Path, size, clip: str | None) -> Path
         if lines.n_points:
             pic.add(lines, color="black", line_width=2)
     pic.title(
-        results.title("field lines of B; J magnitude (A/m^2) on the cut"),
+        results.title(f"field lines of B; {what}"),
         f"bodies cut open across {AXES[normal]}",
     )
     pic.view(mesh, normal, tilt=False, zoom=1.0)
@@ -652,10 +700,10 @@ def figure_spin(results: Results, out: Path, size, clip: str | None) -> Path:
     import pyvista
 
     mesh = results.mesh
-    names = set(mesh.body.point_data.keys())
+    names = set(mesh.body.point_data.keys()) | set(results.layer_names)
     up, down, unit, symbol = next(p for p in SPIN_PAIRS if {p[0], p[1]} <= names)
     normal = mesh.normal(clip)
-    surface = mesh.surface
+    surface = results.surface_with(up, down)
     speeds = {s: np.linalg.norm(np.asarray(surface.point_data[s]), axis=1) for s in (up, down)}
     vmax = float(max(v.max() for v in speeds.values())) or 1.0
     spacing = mesh.size / 11
@@ -693,7 +741,8 @@ def figure_spin(results: Results, out: Path, size, clip: str | None) -> Path:
 
 def figure_surface(results: Results, out: Path, size, clip: str | None) -> Path:
     mesh = results.mesh
-    rho = np.asarray(mesh.surface.point_data["rho"])
+    surface = results.surface_with("rho", "surface_charge")  # thin-layer: rho of the layer
+    rho = np.asarray(surface.point_data["rho"])
     lo, hi = _scalar_range(rho)
     if lo < 0 < hi:
         cmap = centred_cmap(lo, hi)
@@ -701,7 +750,7 @@ def figure_surface(results: Results, out: Path, size, clip: str | None) -> Path:
         cmap = "Blues_r" if hi <= 0 else "Reds"
     pic = _Picture(size)
     pic.add(
-        mesh.surface,
+        surface,
         scalars="rho",
         cmap=cmap,
         clim=(lo, hi),

@@ -174,6 +174,21 @@ class SPDSolver:
             self.interpolation.destroy()
 
 
+def dirichlet_rhs(solver: SPDSolver, L: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
+    """Right-hand side of ``L`` for a solver with Dirichlet conditions: lifted by their current
+    values and holding them in the constrained rows."""
+    if vector is None:
+        vector = fem.petsc.assemble_vector(L)
+    else:
+        with vector.localForm() as local:
+            local.set(0.0)
+        fem.petsc.assemble_vector(vector, L)
+    fem.petsc.apply_lifting(vector, [solver.form], bcs=[solver.bcs])
+    vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    fem.petsc.set_bc(vector, solver.bcs)
+    return vector
+
+
 def assemble_rhs(form: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
     """Assemble a compiled linear form (into ``vector`` if given), owned entries complete."""
     if vector is None:

@@ -103,8 +103,11 @@ def _report(summary: dict, out: Path, unit: str) -> None:
         f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
-        *_magnetic_report(summary.get("magnetic")),
-        *_spin_report(summary["spin"]),
+        *(
+            _thin_layer_report(summary)
+            if summary.get("model", {}).get("kind") == "thin-layer"
+            else [*_magnetic_report(summary.get("magnetic")), *_spin_report(summary["spin"])]
+        ),
         f"  results: {out}",
         "",
     ]
@@ -154,6 +157,24 @@ def _spin_report(s: dict) -> list[str]:
     return lines
 
 
+def _thin_layer_report(summary: dict) -> list[str]:
+    m = summary["material"]
+    lines = ["  model: thin-layer (lambda << size; the layer is analytic, see surface.vtu)"]
+    if "spin" in summary:
+        v = summary["spin"]["v_surface_max_m_s"]
+        lines.append(
+            f"  spin speed at the surface: up {v[0]:.5g}, down {v[1]:.5g} m/s "
+            f"= {max(v) / m['v0_m_s']:.4f} v_0"
+        )
+    if "magnetic" in summary:
+        g = summary["magnetic"]
+        lines.append(
+            f"  moment {np.array2string(np.asarray(g['moment_A_m2']), precision=5)} A m^2   "
+            f"max |B| at the surface {g['B_max_inside_T']:.5g} T"
+        )
+    return lines
+
+
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
     """Run a case end to end; returns the results directory."""
     timer = StageTimer()
@@ -172,6 +193,16 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
         with timer.stage("mesh", meshing):
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+        if domain.report.model_kind == "thin-layer":
+            summary = _thin_layer(case, domain, comm, timer, results.path)
+            return _finish(case, comm, summary, results, timer)
+        if case.model.kind == "auto":
+            log.info(
+                "model: full (chosen by [model] kind = auto: the smallest body dimension, %.4g "
+                "lambda, is below auto_threshold = %g lambda)",
+                min(domain.report.smallest_dimensions),
+                case.model.auto_threshold,
+            )
 
         with timer.stage("charge", "charge sector"):
             solution = charge.solve_charge(case, domain)
@@ -219,22 +250,63 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 "fields": fields.field_documentation(all_fields),
                 "run": {"ranks": comm.size, "versions": backend.versions()},
             }
+        return _finish(case, comm, summary, results, timer)
 
-        summary["run"]["seconds"] = timer.total()
-        summary["run"]["memory"] = memory = peak_memory(comm)
-        log.info(
-            "memory: peak RSS per rank %s MiB (total %.0f MiB)",
-            ", ".join(f"{m:.0f}" for m in memory["peak_rss_MiB"]),
-            memory["total_MiB"],
-        )
 
-        def finish() -> None:
-            output.write_json(results.path / "summary.json", summary)
-            (results.path / "case.toml").write_text(case.text)
+def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, folder) -> dict:
+    """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
+    from solver import thinlayer_output
 
-        on_root(comm, finish)
-        if case.output.figures != ():
-            on_root(comm, lambda: _figures(case, results.path))
-        _report(summary, results.final, case.geometry.unit)
-        results.commit()
+    smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
+    log.info(
+        "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "
+        "the geometry, the layer lambda deep is treated analytically",
+        "chosen by [model] kind = auto" if case.model.kind == "auto" else "[model] kind",
+        smallest,
+        smallest / domain.lambda_m,
+    )
+    sections = thinlayer_output.run_thin_layer(case, domain, timer, folder)
+    charge_summary = sections["charge"]
+    return {
+        "case": case.name,
+        "material": case.material.summary(),
+        "geometry": {
+            "unit": case.geometry.unit,
+            "volume_m3": sum(b["volume_m3"] for b in charge_summary["bodies"]),
+            "area_m2": sum(b["area_m2"] for b in charge_summary["bodies"]),
+            "bodies": [b.name for b in case.geometry.bodies],
+        },
+        "mesh": mesh_summary(domain, sections["dofs"]),
+        "model": {
+            "kind": "thin-layer",
+            "requested": case.model.kind,
+            "smallest_dimension_m": smallest,
+            "resolution": case.model.resolution,
+        },
+        **{k: sections[k] for k in ("charge", "magnetic", "spin") if k in sections},
+        "fields": sections["fields"],
+        "surface_fields": sections["surface_fields"],
+        "run": {"ranks": comm.size, "versions": backend.versions()},
+    }
+
+
+def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTimer) -> Path:
+    """Write the summary and the case file, report, and move the results into place."""
+    summary["run"]["seconds"] = timer.total()
+    summary["run"]["memory"] = memory = peak_memory(comm)
+    log.info(
+        "memory: peak RSS per rank %s MiB (total %.0f MiB)",
+        ", ".join(f"{m:.0f}" for m in memory["peak_rss_MiB"]),
+        memory["total_MiB"],
+    )
+
+    def finish() -> None:
+        output.write_json(results.path / "summary.json", summary)
+        (results.path / "case.toml").write_text(case.text)
+
+    on_root(comm, finish)
+    if case.output.figures != ():
+        on_root(comm, lambda: _figures(case, results.path))
+    _report(summary, results.final, case.geometry.unit)
+    results.commit()
     return results.final

@@ -1,0 +1,911 @@
+"""The thin-layer model (lambda << size): physics.md sections 1-3 asymptotically in lambda/L,
+on a mesh sized by the geometry alone (lengths in lambda, as everywhere).
+
+Charge. Outside a body much larger than lambda the screening profile v is harmonic with v -> 1
+far away; inside it decays into the body as exp(-k depth/lambda), k = 1 - lambda H to first
+order (H the mean curvature: inside, v'' - 2H v' = v/lambda^2). v and dv/dn are continuous, so
+outside v obeys the impedance condition dv/dn = (k/lambda) v on the surface. To leading order v
+outside is the conductor potential u (harmonic, u = 0 on the bodies, u -> 1) and v_s =
+lambda du/dn: the expelled charge lies in a layer lambda deep, spread over the surface like the
+charge of a perfect conductor of the same shape. Hence:
+
+* psi_j (harmonic in the vacuum, dpsi_j/dn = (k/lambda)(psi_j - delta_jm) on body m, Robin
+  dpsi/dn + psi/R_out = 0 on Gamma_inf; psi_j -> the conductor potential w_j as lambda -> 0)
+  give the capacitance matrix C of the bodies with their layers. The layers carry the charges
+  q_m = Q_m - rho0_m |Omega_m|, so their potentials are V = C^-1 q and the layer charge per area
+  is sigma = -eps0 sum_j V_j dpsi_j/dn.
+* sigma makes (to this order) no field inside the bodies: there E = E0, the field of the
+  uniform rho0 alone (a Poisson solve on the mesh); outside, E = E0 - grad sum_j V_j psi_j.
+* Density at depth d under the surface point x: rho = rho0_m + rho_s(x) exp(-k d/lambda), with
+  rho_s = sigma / (lambda k): the layer then holds sigma per area (its curvature included).
+  For a sphere k = 1 - lambda/R, and rho0 and sigma are exact up to O((lambda/R)^2).
+* In the layer E(x, d) = E0(x - d n) + (sigma(x)/eps0) exp(-k d/lambda) n: the normal field
+  falls by sigma/eps0 across the layer (Gauss), the tangential field is continuous. max |E| is a
+  1D search in d at every surface point, which gives the finite-size E_max of the sphere,
+  E_m (1 - (ln x - 1)/x), that "E_max = E0 at the surface" would miss by ln(x)/x.
+
+Spin. In the layer E - E0 = (sigma/eps0) exp(-k d/lambda) n, which solver.spin turns into
+v_sigma - v_sigma0; at the surface |v| = |e| lambda |sigma| |s x n| / (eps0 m_e c).
+
+Magnetic (an applied field). To leading order the body is a perfect diamagnet: outside,
+B = B_app - grad(B_app . psi) with psi_i harmonic, dpsi_i/dn = e_i . n on the body surfaces and
+the dipole Robin condition dpsi/dn + 2 psi/R_out = 0 on Gamma_inf. The surface field B_t
+penetrates as B_t exp(-d/lambda), carried by the Meissner current J = n x B_t exp(-d/lambda) /
+(mu0 lambda) (|J| = |B_t|/(mu0 lambda), Eq. 45), with A = -lambda n x B_t exp(-d/lambda) in the
+London gauge. The moment is that of the surface current, m0 = (1/2) int r x K dA, corrected to
+first order for the penetration (the diamagnetic surface sits lambda deep):
+dm_i = (lambda/mu0) int B_t(e_i) . B_t dA (the sphere's 1 - 3 lambda/R). A single-valued psi
+means zero net current around any hole of a ring: the thin-layer ring carries no net
+circulating current (unlike the full model's London state with zero fluxoid).
+
+Surface values are patch averages on the P1 surface nodes (the variationally consistent flux
+of each solution, lumped): accurate where a pointwise gradient at the surface is not. At a
+sharp edge, where the conductor charge diverges (and lambda H > 1/2), the average caps it at the
+mesh scale; the summary says where.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import meshes
+from solver import spin
+from solver.backend import MPI, fem, ufl
+from solver.case import Case
+from solver.charge import BodyWeights, electric_field, max_field_closure, poisson_form
+from solver.domain import Domain
+from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
+from solver.log import log
+from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E, MU_0
+
+# The nodes of a quadratic triangle on every surface facet, in VTK order: vertices, then the
+# midpoints of edges 01, 12, 20 (reference coordinates of the facet).
+REFERENCE_POINTS = np.array(
+    [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5]]
+)
+MAX_DEPTH = 40.0  # lambda: exp(-40) is far below any tolerance
+SHARP_EDGE_DEGREES = 30.0  # normals of neighbouring facets differing more than this: an edge
+
+
+@dataclass
+class Surface:
+    """This rank's owned body-surface facets, sampled at the 6 nodes of each."""
+
+    body: np.ndarray  # (f,) 0-based body index
+    entities: np.ndarray  # (f, 2) the body-side cell and its local facet index
+    x: np.ndarray  # (f, 6, 3) lambda
+    n: np.ndarray  # (f, 6, 3) outward unit normal
+
+    def values(self, mesh, expr) -> np.ndarray:
+        """``expr`` at the nodes, evaluated in the body-side cell: (f, 6, *shape)."""
+        shape = ufl.shape(expr)
+        compiled = fem.Expression(expr, REFERENCE_POINTS)  # collective (JIT): every rank
+        if len(self.entities) == 0:
+            return np.zeros((0, len(REFERENCE_POINTS), *shape))
+        return compiled.eval(mesh, self.entities).reshape(len(self.entities), -1, *shape)
+
+
+def body_surface(domain: Domain) -> Surface:
+    """The owned surface facets of every body, with their body-side cells."""
+    mesh = domain.mesh
+    mesh.topology.create_connectivity(2, 3)
+    mesh.topology.create_connectivity(3, 2)
+    f2c, c2f = mesh.topology.connectivity(2, 3), mesh.topology.connectivity(3, 2)
+    owned = mesh.topology.index_map(2).size_local
+    bodies, entities = [], []
+    for k, tag in enumerate(domain.body_tags):
+        facets = domain.surface_facets(tag)
+        for f in facets[facets < owned]:
+            cell = next(c for c in f2c.links(f) if domain.cell_region[c] == tag)
+            local = int(np.flatnonzero(c2f.links(cell) == f)[0])
+            bodies.append(k)
+            entities.append((cell, local))
+    surface = Surface(
+        body=np.array(bodies, dtype=np.int32),
+        entities=np.array(entities, dtype=np.int32).reshape(-1, 2),
+        x=np.zeros((0, 6, 3)),
+        n=np.zeros((0, 6, 3)),
+    )
+    surface.x = surface.values(mesh, ufl.SpatialCoordinate(mesh))
+    surface.n = surface.values(mesh, ufl.FacetNormal(mesh))
+    return surface
+
+
+class SurfaceFlux:
+    """Surface values as P1 nodal values on the body surfaces, lumped: for a linear form
+    f(phi_i) that equals int_surface g phi_i dA, g_i = f(phi_i) / int_surface phi_i dA.
+
+    For a normal derivative the form is the variationally consistent flux: for a solution u of
+    the vacuum Laplace problem, int_surface du/dn phi_i = -int_vacuum grad u . grad phi_i (n out
+    of the bodies). It is a patch average over the mesh scale, as accurate as the solution's
+    energy where a pointwise P2/P3 gradient at the surface is not (measured on a sphere at
+    h = R/10 with P3: 0.3% against 1%; the totals to 1e-6)."""
+
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        self.space = fem.functionspace(domain.mesh, ("Lagrange", 1))
+        self.test = ufl.TestFunction(self.space)
+        self.mass = assemble_rhs(fem.form(self.test("+") * domain.dS(domain.body_tags)))
+        size = self.space.dofmap.index_map.size_local
+        self.nodes = []  # owned P1 surface nodes of each body
+        for tag in domain.body_tags:
+            dofs = fem.locate_dofs_topological(self.space, 2, domain.surface_facets(tag))
+            self.nodes.append(dofs[dofs < size])
+        self.all_nodes = np.concatenate(self.nodes)
+
+    def lumped(self, form: ufl.Form, name: str) -> fem.Function:
+        """The nodal values of ``form`` (linear in ``self.test``) over the lumped mass."""
+        vector = assemble_rhs(fem.form(form))
+        values = fem.Function(self.space, name=name)
+        nodes = self.all_nodes
+        values.x.array[nodes] = vector.array[nodes] / self.mass.array[nodes]
+        values.x.scatter_forward()
+        vector.destroy()
+        return values
+
+    def normal_derivative(self, u: fem.Function, name: str) -> fem.Function:
+        """du/dn on the vacuum side of the body surfaces (u harmonic in the vacuum)."""
+        return self.lumped(
+            -ufl.inner(ufl.grad(u), ufl.grad(self.test)) * self.domain.dx(meshes.VACUUM), name
+        )
+
+    def mean_curvature(self) -> fem.Function:
+        """H = (k1 + k2)/2 at the surface nodes, per lambda (> 0 where convex), from the
+        surface divergence theorem: int div_S(phi_i e_c) dA = int 2 H n_c phi_i dA."""
+        domain = self.domain
+        vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
+        test = ufl.TestFunction(vector)
+        n_body = body_normal(domain)
+        tangential = ufl.Identity(3) - ufl.outer(n_body, n_body)
+        surfaces = domain.dS(domain.body_tags)
+        curvature = assemble_rhs(fem.form(ufl.tr(tangential * ufl.grad(test)("+")) * surfaces))
+        normal = assemble_rhs(fem.form(ufl.dot(n_body, test("+")) * surfaces))
+        nodes = self.all_nodes
+        Hn = curvature.array.reshape(-1, 3)[nodes] / self.mass.array[nodes, None]
+        n = normal.array.reshape(-1, 3)[nodes]
+        n /= np.linalg.norm(n, axis=1)[:, None]
+        H = fem.Function(self.space, name="H")
+        H.x.array[nodes] = 0.5 * np.einsum("ij,ij->i", Hn, n)
+        H.x.scatter_forward()
+        curvature.destroy()
+        normal.destroy()
+        return H
+
+    def integrals(self, values: np.ndarray) -> np.ndarray:
+        """Lumped surface integral of P1 nodal ``values`` per body (lambda^2 units)."""
+        local = [float(np.dot(values[nodes], self.mass.array[nodes])) for nodes in self.nodes]
+        return np.array(self.domain.comm.allreduce(np.array(local), op=MPI.SUM))
+
+
+@dataclass
+class Conductors:
+    """The bodies as a system of conductors with their screening layers (lengths in lambda)."""
+
+    potentials: list[fem.Function]  # psi_j: 1 + O(lambda/L) on body j, O(lambda/L) on the others
+    normal_derivatives: list[fem.Function]  # dpsi_j/dn on the surfaces (P1, lumped), 1/lambda
+    capacitance: np.ndarray  # F
+    profile: fem.Function  # v_s: the screening profile at the surface (P1)
+    decay: fem.Function  # k: the layer decays as exp(-k depth/lambda) (P1 on the surfaces)
+    curvature: fem.Function  # mean curvature H, 1/lambda (P1 on the surfaces)
+
+
+def decay_rate(H: np.ndarray) -> np.ndarray:
+    """The layer's decay rate k (per lambda) at mean curvature H: inside, v'' - 2H v' = v gives
+    k = 1 - H to first order (exactly coth(R) - 1/R for a sphere). Where H > 1/2 (a radius of
+    curvature below 2 lambda: edges, tips, where the thin layer does not hold) it continues as
+    1/(4H), which keeps it positive and C^1."""
+    H = np.asarray(H, dtype=float)
+    return np.where(H <= 0.5, 1.0 - H, 0.25 / np.maximum(H, 0.5))
+
+
+def quadrature(form: ufl.Form, degree: int) -> ufl.Form:
+    """``form`` with every integral's quadrature degree set to ``degree``. On curved P3 cells
+    UFL estimates degree 10 (16 on curved facets) for a stiffness matrix, exact only for
+    polynomials that the rational geometry terms are not anyway; 2p is enough and 3x faster."""
+    return ufl.Form(
+        [
+            i.reconstruct(metadata={**i.metadata(), "quadrature_degree": degree})
+            for i in form.integrals()
+        ]
+    )
+
+
+def _vacuum_laplace(domain: Domain, space, robin: fem.Constant):
+    """-lap u in the vacuum with a Robin condition on Gamma_inf. The zero term on the bodies
+    keeps their nodes in the sparsity pattern, so that their Dirichlet rows get a diagonal."""
+    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
+    form = (
+        ufl.inner(ufl.grad(u), ufl.grad(w)) * domain.dx(meshes.VACUUM)
+        + robin * u * w * domain.ds(meshes.OUTER)
+        + domain.constant(0.0) * u * w * domain.dx_bodies
+    )
+    return quadrature(form, 2 * space.ufl_element().embedded_superdegree)
+
+
+def solve_conductors(case: Case, domain: Domain, space, flux: SurfaceFlux, stats) -> Conductors:
+    """psi_j for every body j: harmonic in the vacuum with the layer's impedance condition
+    dpsi_j/dn = (k/lambda)(psi_j - delta_jm) on body m (the exponential layer inside, matched to
+    first order in lambda/L), Robin dpsi/dn + psi/R_out = 0 on Gamma_inf. For k -> infinity
+    psi_j is the conductor potential w_j (1 on body j, 0 on the others)."""
+    lam = domain.lambda_m
+    H = flux.mean_curvature()
+    k = fem.Function(flux.space, name="k")
+    k.x.array[flux.all_nodes] = decay_rate(H.x.array[flux.all_nodes])
+    k.x.scatter_forward()
+    inside = [fem.locate_dofs_topological(space, 3, domain.body_cells(t)) for t in domain.body_tags]
+    on_surface = [
+        fem.locate_dofs_topological(space, 2, domain.surface_facets(t)) for t in domain.body_tags
+    ]
+    surface_dofs = np.concatenate(on_surface)
+    bulk = [np.setdiff1d(dofs, surface_dofs).astype(np.int32) for dofs in inside]
+    # The bulk of the bodies takes no part; it is set to psi_j's constant there (1 in body j,
+    # 0 in the others), so that psi_j and the potential of the layers are smooth in the bodies.
+    g = fem.Function(space)
+    bc = fem.dirichletbc(g, np.concatenate(bulk))
+    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
+    impedance = k("+") * u("+") * w("+") * domain.dS(domain.body_tags)
+    a = _vacuum_laplace(domain, space, domain.robin) + quadrature(
+        impedance, 2 * space.ufl_element().embedded_superdegree
+    )
+    solver = SPDSolver(a, "conductor", case.solver, stats, bcs=[bc])
+    potentials, derivatives = [], []
+    test = flux.test
+    rhs = None
+    for j, (name, tag) in enumerate(zip(domain.body_names, domain.body_tags, strict=True)):
+        g.x.array[:] = 0.0
+        g.x.array[bulk[j]] = 1.0
+        rhs = dirichlet_rhs(solver, fem.form(k("+") * w("+") * domain.dS(tag)), rhs)
+        psi = solver.solve(rhs, f"conductor potential {name}")
+        potentials.append(psi)
+        derivatives.append(
+            flux.lumped(
+                k("+") * psi("+") * test("+") * domain.dS(domain.body_tags)
+                - k("+") * test("+") * domain.dS(tag),
+                f"dpsi/dn {name}",
+            )
+        )
+    solver.destroy()
+    rhs.destroy()
+
+    # C_mj = -eps0 lambda int_m dpsi_j/dn dA (lambda^2 dA_lambda, dpsi/dn per lambda).
+    capacitance = np.array([-EPS_0 * lam * flux.integrals(d.x.array) for d in derivatives]).T
+    profile = fem.Function(flux.space, name="v_s")  # v = 1 - sum_j psi_j: -dv/dn / k
+    nodes = flux.all_nodes
+    profile.x.array[nodes] = -sum(d.x.array[nodes] for d in derivatives) / k.x.array[nodes]
+    profile.x.scatter_forward()
+    return Conductors(potentials, derivatives, capacitance, profile, k, H)
+
+
+def _field_traces(
+    domain: Domain, surface: Surface, flux: SurfaceFlux, potential: fem.Function, body: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """E0 and (grad E0) n at the surface samples (body side) for the potential of rho0 = 1 in
+    ``body``, V/m and V/m per lambda.
+
+    Pointwise, the P3 gradient at the surface is off by about 0.5% at h = R/10, and its
+    derivative in the surface cells by tens of percent: too much for E_max. So the normal
+    component of E0 is Gauss's law on the body side in the consistent (lumped) form,
+    -(1/lambda) [int grad phi0 . grad phi_i - int (lambda^2 rho0/eps0) phi_i] / int phi_i, and
+    grad E0 is averaged over the body cells around each P1 node, int grad E0 phi_i dx / int phi_i
+    dx (E0 is smooth there; measured within 4% of a finite difference where the pointwise
+    value is 70% off)."""
+    mesh, lam = domain.mesh, domain.lambda_m
+    test = flux.test
+    source = domain.constant(lam**2 / EPS_0)
+    E_n = flux.lumped(
+        domain.constant(-1.0 / lam)
+        * (
+            ufl.inner(ufl.grad(potential), ufl.grad(test)) * domain.dx_bodies
+            - source * test * domain.dx(domain.body_tags[body])
+        ),
+        "E0.n",
+    )
+    E0 = electric_field(domain, potential)
+    tensors = fem.functionspace(mesh, ("Lagrange", 1, (3, 3)))
+    patch = assemble_rhs(
+        fem.form(ufl.inner(ufl.grad(E0), ufl.TestFunction(tensors)) * domain.dx_bodies)
+    )
+    volume = assemble_rhs(fem.form(test * domain.dx_bodies))
+    gradient = fem.Function(tensors, name="grad E0")
+    size = len(volume.array)
+    weights = np.where(volume.array > 0.0, volume.array, 1.0)
+    gradient.x.array[: 9 * size] = (patch.array.reshape(-1, 9) / weights[:, None]).ravel()
+    gradient.x.scatter_forward()
+    patch.destroy()
+    volume.destroy()
+    n = surface.n
+    E = surface.values(mesh, E0)
+    E += (surface.values(mesh, E_n) - np.einsum("fpi,fpi->fp", E, n))[..., None] * n
+    Gn = np.einsum("fpij,fpj->fpi", surface.values(mesh, gradient), n)
+    return E, Gn
+
+
+def body_normal(domain: Domain) -> ufl.core.expr.Expr:
+    """The outward normal of the bodies on their surfaces (interior facets): the normal of the
+    body side."""
+    indicator = body_indicator(domain)
+    normal = ufl.FacetNormal(domain.mesh)
+    return indicator("+") * normal("+") + indicator("-") * normal("-")
+
+
+def body_indicator(domain: Domain) -> fem.Function:
+    """1 in the bodies, 0 in the vacuum (DG0): picks the body side of a surface facet."""
+    indicator = fem.Function(fem.functionspace(domain.mesh, ("DG", 0)))
+    indicator.x.array[:] = (domain.cell_region != meshes.VACUUM).astype(float)
+    return indicator
+
+
+def layer_field_max(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, rate: np.ndarray, d_max: float, chunk: int = 4096
+) -> tuple[np.ndarray, np.ndarray]:
+    """max over 0 <= d <= d_max of |a - d b + exp(-rate d) c| for each row of the (m, 3) arrays
+    (rate: (m,)), and where: a grid, then golden-section refinement around the best grid
+    point."""
+    grid = np.linspace(0.0, d_max, 49)
+    best, where = np.zeros(len(a)), np.zeros(len(a))
+
+    def magnitude(d, a, b, c, k):
+        return np.linalg.norm(a - d[..., None] * b + np.exp(-k * d)[..., None] * c, axis=-1)
+
+    ratio = 0.5 * (math.sqrt(5.0) - 1.0)
+    for start in range(0, len(a), chunk):
+        rows = slice(start, start + chunk)
+        A, B, Cc, K = a[rows, None, :], b[rows, None, :], c[rows, None, :], rate[rows, None]
+        values = magnitude(grid[None, :], A, B, Cc, K)
+        i = np.argmax(values, axis=1)
+        lo, hi = grid[np.maximum(i - 1, 0)], grid[np.minimum(i + 1, len(grid) - 1)]
+        A, B, Cc, K = a[rows], b[rows], c[rows], rate[rows]
+        for _ in range(40):  # golden section: the bracket shrinks to 1e-8 of the grid step
+            d1, d2 = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+            left = magnitude(d1, A, B, Cc, K) > magnitude(d2, A, B, Cc, K)
+            hi = np.where(left, d2, hi)
+            lo = np.where(left, lo, d1)
+        d = 0.5 * (lo + hi)
+        refined = magnitude(d, A, B, Cc, K)
+        on_grid = values[np.arange(len(i)), i]
+        better = refined >= on_grid
+        best[rows] = np.where(better, refined, on_grid)
+        where[rows] = np.where(better, d, grid[i])
+    return best, where
+
+
+@dataclass
+class ThinLayerSolution:
+    """The thin-layer charge sector, SI (positions in lambda). Surface arrays are per sample:
+    (facets, 6) for scalars, (facets, 6, 3) for vectors, on this rank's owned facets."""
+
+    domain: Domain
+    space: fem.FunctionSpace
+    surface: Surface
+    conductors: Conductors
+    rho0: np.ndarray  # per body, C/m^3
+    layer_charge: np.ndarray  # q_k = Q_k - rho0_k |Omega_k|, C
+    layer_potential: np.ndarray  # V_k, V (phi0's shift in body k)
+    volumes: np.ndarray  # lambda^3
+    areas: np.ndarray  # lambda^2
+    phi0_free: fem.Function  # V: uniform rho0 alone, zero at infinity
+    phi_layer: fem.Function  # V: sum_j V_j w_j, the potential of the layer charges
+    sigma: np.ndarray  # layer charge per area, C/m^2
+    rho_surface: np.ndarray  # rho at the surface, C/m^3
+    E0: np.ndarray  # E0 at the surface (body side), V/m
+    E_layer: np.ndarray  # E - E0 at the surface, inside: (sigma/eps0) n, V/m
+    E_max: np.ndarray  # max over depth of |E| under each sample, V/m
+    E_max_depth: np.ndarray  # where, lambda
+    depth_limit: np.ndarray  # the depth searched, per body, lambda
+    sharp: np.ndarray  # (facets, 6) bool: sample on a sharp edge or corner
+    surface_means: np.ndarray  # area mean of rho over each body's surface, C/m^3
+    decay: np.ndarray  # k per sample: the layer decays as exp(-k depth/lambda)
+    stats: SolveStats = field(default_factory=SolveStats)
+
+    def electric_field(self, potential) -> ufl.core.expr.Expr:
+        return electric_field(self.domain, potential)
+
+    def density_scale(self) -> np.ndarray:
+        """1/(lambda k) per sample: rho_s = sigma * this (the layer sigma = int rho_s
+        exp(-k d/lambda) (1 - 2 H d) dd to first order)."""
+        return 1.0 / (self.domain.lambda_m * self.decay)
+
+
+def _sharp_samples(surface: Surface) -> np.ndarray:
+    """Samples at facet vertices where the normals of the facets that meet there differ by
+    more than SHARP_EDGE_DEGREES (this rank's facets)."""
+    sharp = np.zeros(surface.x.shape[:2], dtype=bool)
+    if len(surface.x) == 0:
+        return sharp
+    x = surface.x[:, :3].reshape(-1, 3)
+    n = surface.n[:, :3].reshape(-1, 3)
+    scale = max(float(np.abs(x).max()), 1.0)
+    _, group = np.unique(np.round(x / (1e-9 * scale)), axis=0, return_inverse=True)
+    group = group.ravel()
+    mean = np.zeros((group.max() + 1, 3))
+    np.add.at(mean, group, n)
+    mean /= np.maximum(np.linalg.norm(mean, axis=1), 1e-300)[:, None]
+    cosine = np.einsum("ij,ij->i", n, mean[group])
+    worst = np.ones(len(mean))
+    np.minimum.at(worst, group, cosine)
+    # the normals at a vertex spread over at least the angle each makes with their mean
+    sharp[:, :3] = (worst[group] < math.cos(math.radians(0.5 * SHARP_EDGE_DEGREES))).reshape(-1, 3)
+    return sharp
+
+
+def _global(comm, values: np.ndarray, op) -> float:
+    fn, start = (np.max, -np.inf) if op is MPI.MAX else (np.min, np.inf)
+    return comm.allreduce(float(fn(values, initial=start)), op=op)
+
+
+def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
+    """The thin-layer charge sector for every body of the case."""
+    material, spec = case.material, case.charge
+    stats = SolveStats()
+    lam = domain.lambda_m
+    order = domain.report.order
+    V = fem.functionspace(domain.mesh, ("Lagrange", order))
+    names = domain.body_names
+    n = len(names)
+    log.info(
+        "thin-layer charge sector: P%d, %d dofs (lambda is not resolved: the layer is analytic)",
+        order,
+        V.dofmap.index_map.size_global,
+    )
+    surface = body_surface(domain)
+    flux = SurfaceFlux(domain)
+    conductors = solve_conductors(case, domain, V, flux, stats)
+    decay = surface.values(domain.mesh, conductors.decay)
+
+    # E0 for rho0 = 1 in each body in turn: E0 is linear in the rho0 of the bodies.
+    weights = BodyWeights(domain, V)
+    volumes, areas = weights.volumes(), weights.areas()
+    u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
+    poisson = SPDSolver(
+        quadrature(poisson_form(domain, u, w), 2 * order), "poisson", case.solver, stats
+    )
+    unit_potentials = []
+    for b, name in enumerate(names):
+        rhs = weights.volume[b].copy()
+        rhs.scale(lam**2 / EPS_0)  # -lap~ phi = (lambda^2/eps0) rho in lambda units
+        unit_potentials.append(poisson.solve(rhs, f"phi0 for rho0({name}) = 1"))
+        rhs.destroy()
+    poisson.destroy()
+    weights.destroy()
+    E0_samples, gradient_n = [], []
+    for b in range(n):
+        E0, Gn = _field_traces(domain, surface, flux, unit_potentials[b], b)
+        E0_samples.append(E0)  # (f, 6, 3), V/m per C/m^3
+        gradient_n.append(Gn)  # (grad E0) n, per lambda: E0(x - d n) = E0(x) - d (grad E0) n
+
+    charges = np.array([b.net_charge for b in case.geometry.bodies])
+    cinv = np.linalg.inv(conductors.capacitance)
+    dpsi_samples = [surface.values(domain.mesh, d) for d in conductors.normal_derivatives]
+    depth_limit = np.minimum(MAX_DEPTH, np.maximum(2.0, 1.5 * volumes / areas))  # ~ half thickness
+
+    def layer_state(rho0: np.ndarray):
+        q = charges - rho0 * volumes * lam**3
+        potentials = cinv @ q
+        sigma = (-EPS_0 / lam) * sum(Vj * d for Vj, d in zip(potentials, dpsi_samples, strict=True))
+        E0 = sum(r * e for r, e in zip(rho0, E0_samples, strict=True))
+        Gn = sum(r * g for r, g in zip(rho0, gradient_n, strict=True))
+        return q, potentials, sigma, E0, Gn
+
+    def field_maxima(rho0: np.ndarray, m: int | None = None):
+        """max over depth of |E| at each sample (of body m only, if given), and where."""
+        _, _, sigma, E0, Gn = layer_state(rho0)
+        rows = np.ones(len(surface.body), dtype=bool) if m is None else surface.body == m
+        layer = (sigma[rows] / EPS_0)[..., None] * surface.n[rows]
+        limit = depth_limit[surface.body[rows]]
+        best, where = np.zeros(sigma[rows].shape), np.zeros(sigma[rows].shape)
+        for d_max in np.unique(limit):
+            sel = limit == d_max
+            a, b, c = E0[rows][sel], Gn[rows][sel], layer[sel]
+            values, depths = layer_field_max(
+                a.reshape(-1, 3),
+                b.reshape(-1, 3),
+                c.reshape(-1, 3),
+                decay[rows][sel].ravel(),
+                d_max,
+            )
+            best[sel], where[sel] = values.reshape(a.shape[:2]), depths.reshape(a.shape[:2])
+        return best, where
+
+    def max_field(rho0: np.ndarray, m: int) -> float:
+        # Deeper than the layer E = E0, whose components are harmonic in a body (div E0 is
+        # uniform there): |E0| is subharmonic, so its maximum over the bulk lies on the bulk's
+        # boundary, the bottom of the searched depth. The layer search covers the whole body.
+        return _global(domain.comm, field_maxima(rho0, m)[0], MPI.MAX)
+
+    # Closure. rho at the surface is rho0 + sigma/(lambda k), affine in the rho0 of the bodies
+    # through sigma: its area means are a small dense system, as in the full model.
+    def surface_means(rho0: np.ndarray) -> np.ndarray:
+        _, potentials, _, _, _ = layer_state(rho0)
+        nodes = flux.all_nodes
+        density = fem.Function(flux.space)
+        density.x.array[nodes] = (
+            (-EPS_0 / lam**2)
+            * sum(
+                Vj * d.x.array[nodes]
+                for Vj, d in zip(potentials, conductors.normal_derivatives, strict=True)
+            )
+            / conductors.decay.x.array[nodes]
+        )
+        return rho0 + flux.integrals(density.x.array) / areas
+
+    if spec.closure == "rho0":
+        rho0 = np.full(n, spec.rho0)
+    else:
+        base = surface_means(np.zeros(n))
+        response = np.array([surface_means(np.eye(n)[b]) - base for b in range(n)]).T
+        rho0 = np.linalg.solve(response, material.rho_minus - base)
+    if spec.closure == "max-field":
+        rho0 = max_field_closure(domain, max_field, material.E_m, rho0)
+    for name, r in zip(names, rho0, strict=True):
+        log.info("  rho0(%s) = %.6g C/m^3 (closure %s)", name, r, spec.closure)
+
+    q, potentials, sigma, E0, _ = layer_state(rho0)
+    phi0_free = fem.Function(V, name="phi0")
+    phi0_free.x.array[:] = sum(r * p.x.array for r, p in zip(rho0, unit_potentials, strict=True))
+    phi_layer = fem.Function(V, name="phi_layer")
+    phi_layer.x.array[:] = sum(
+        Vj * w.x.array for Vj, w in zip(potentials, conductors.potentials, strict=True)
+    )
+    E_max, E_max_depth = field_maxima(rho0)
+    solution = ThinLayerSolution(
+        domain=domain,
+        space=V,
+        surface=surface,
+        conductors=conductors,
+        rho0=rho0,
+        layer_charge=q,
+        layer_potential=potentials,
+        volumes=volumes,
+        areas=areas,
+        phi0_free=phi0_free,
+        phi_layer=phi_layer,
+        sigma=sigma,
+        rho_surface=np.zeros_like(sigma),
+        E0=E0,
+        E_layer=(sigma / EPS_0)[..., None] * surface.n,
+        E_max=E_max,
+        E_max_depth=E_max_depth,
+        depth_limit=depth_limit,
+        sharp=_sharp_samples(surface),
+        surface_means=np.zeros(n),
+        decay=decay,
+        stats=stats,
+    )
+    solution.rho_surface = rho0[surface.body][:, None] + sigma * solution.density_scale()
+    solution.surface_means = surface_means(rho0)
+    sharp = domain.comm.allreduce(int(solution.sharp.sum()), op=MPI.SUM)
+    if sharp:
+        log.warning(
+            "thin-layer: %d surface nodes lie on sharp edges or corners, where the conductor "
+            "charge diverges; the values there are averages over the mesh scale. Round the "
+            "edges (fillet) for values that converge",
+            sharp,
+        )
+    return solution
+
+
+@dataclass
+class ThinLayerSpin:
+    """v_sigma - v_sigma0 and v_sigma at the surface samples, m/s, per spin (up, down);
+    ``field`` holds the same with the applied field's A, when there is one."""
+
+    axis: np.ndarray
+    v: tuple[np.ndarray, np.ndarray]
+    v_total: tuple[np.ndarray, np.ndarray]
+    v_field: tuple[np.ndarray, np.ndarray] | None = None
+    v_total_field: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def reference_velocity(sol: ThinLayerSolution, sigma_axis: np.ndarray, n_s: float) -> np.ndarray:
+    """v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat at the surface (physics.md section 3: Eq. 61
+    generalised with the direction of E0), m/s."""
+    E0 = sol.E0
+    unit = E0 / np.maximum(np.linalg.norm(E0, axis=-1, keepdims=True), 1e-300)
+    rho0 = sol.rho0[sol.surface.body][:, None, None]
+    return (-C_LIGHT / (E_CHARGE * n_s)) * rho0 * np.cross(sigma_axis, unit)
+
+
+def solve_spin(
+    sol: ThinLayerSolution, case: Case, vector_potential: np.ndarray | None
+) -> ThinLayerSpin:
+    """The spin velocities at the surface from E - E0 (and A) in the layer (solver.spin)."""
+    axis = np.array(case.spin.axis)
+    lam, n_s = sol.domain.lambda_m, case.material.n_s
+    zero = np.zeros_like(sol.E_layer)
+
+    def speeds(A):
+        v = tuple(spin.velocity_shift(sol.E_layer, A, s * axis, lam, np.cross) for s in (1.0, -1.0))
+        total = tuple(
+            vi + reference_velocity(sol, s * axis, n_s)
+            for vi, s in zip(v, (1.0, -1.0), strict=True)
+        )
+        return v, total
+
+    v, v_total = speeds(zero)
+    result = ThinLayerSpin(axis=axis, v=v, v_total=v_total)
+    if vector_potential is not None:
+        result.v_field, result.v_total_field = speeds(vector_potential)
+    return result
+
+
+@dataclass
+class ThinLayerMagnetic:
+    """The perfect diamagnet with its London layer."""
+
+    applied: np.ndarray  # T
+    potentials: list[fem.Function]  # psi_i for a unit field along e_i, lambda
+    B_t: np.ndarray  # surface field (tangential), T, per sample
+    center: np.ndarray  # moment origin, lambda
+    moment_leading: np.ndarray  # (bodies, 3) A m^2, perfect diamagnet
+    moment: np.ndarray  # (bodies, 3) A m^2, with the first-order penetration correction
+    polarizability: np.ndarray  # (3, 3) A m^2 / T, all bodies, corrected
+
+    def field(self) -> ufl.core.expr.Expr:
+        """B outside the bodies, T (meaningful in the vacuum)."""
+        return ufl.as_vector(list(self.applied)) - sum(
+            float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
+        )
+
+    def surface_current(self, normals: np.ndarray) -> np.ndarray:
+        """K = n x B_t / mu0, A/m (the Meissner current integrated over depth)."""
+        return np.cross(normals, self.B_t) / MU_0
+
+    def vector_potential(self, normals: np.ndarray, lambda_m: float) -> np.ndarray:
+        """A at the surface (London gauge), T m."""
+        return -lambda_m * np.cross(normals, self.B_t)
+
+
+def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
+    """Perfect-diamagnet exterior problem for unit fields along x, y, z, and the layer."""
+    domain, V = sol.domain, sol.space
+    mesh, lam = domain.mesh, domain.lambda_m
+    applied = np.array(case.magnetic.applied_field, dtype=float)
+    log.info("thin-layer magnetic sector: perfect diamagnet, B = %s T", applied)
+    # Only the vacuum carries psi: the nodes inside the bodies (not on their surfaces) are fixed.
+    inside = [fem.locate_dofs_topological(V, 3, domain.body_cells(t)) for t in domain.body_tags]
+    on_surface = [
+        fem.locate_dofs_topological(V, 2, domain.surface_facets(t)) for t in domain.body_tags
+    ]
+    fixed = np.setdiff1d(np.concatenate(inside), np.concatenate(on_surface)).astype(np.int32)
+    bc = fem.dirichletbc(0.0, fixed, V)
+    solver = SPDSolver(
+        _vacuum_laplace(domain, V, domain.constant(2.0 / domain.outer_radius)),  # dipole decay
+        "diamagnet",
+        case.solver,
+        sol.stats,
+        bcs=[bc],
+    )
+    indicator = body_indicator(domain)
+    normal = ufl.FacetNormal(mesh)
+    n_body = indicator("+") * normal("+") + indicator("-") * normal("-")
+    w = ufl.TestFunction(V)
+    direction = fem.Constant(mesh, np.zeros(3))
+    rhs_form = fem.form(-ufl.dot(direction, n_body) * w("+") * domain.dS(domain.body_tags))
+    potentials, rhs = [], None
+    for i, axis in enumerate("xyz"):
+        direction.value = np.eye(3)[i]
+        rhs = dirichlet_rhs(solver, rhs_form, rhs)
+        potentials.append(solver.solve(rhs, f"psi for a unit B along {axis}"))
+    solver.destroy()
+    rhs.destroy()
+
+    # Surface fields for the unit fields: the tangential part of e_i - grad psi_i, which only
+    # depends on psi's trace, so the body-side cell gives it.
+    n_cell = ufl.FacetNormal(mesh)
+    tangential = ufl.Identity(3) - ufl.outer(n_cell, n_cell)
+    units = [fem.Constant(mesh, e) for e in np.eye(3)]  # constants: one compiled kernel for all
+    unit_fields = [
+        sol.surface.values(mesh, tangential * (e - ufl.grad(p)))
+        for e, p in zip(units, potentials, strict=True)
+    ]
+    B_t = sum(b * f for b, f in zip(applied, unit_fields, strict=True))
+
+    # Moments (lambda units in the integrals): m0 = (1/2mu0) int r x (n x B_t) dA and
+    # dm_i = (lambda/mu0) int B_t(e_i) . B_t dA, per body and unit field.
+    center = np.array(domain.report.center)
+    r = ufl.SpatialCoordinate(mesh) - fem.Constant(mesh, center)
+    fields_t = [
+        ufl.dot(ufl.Identity(3) - ufl.outer(n_body, n_body), e - ufl.grad(p)("+"))
+        for e, p in zip(units, potentials, strict=True)
+    ]
+    # Constants pick the components and the unit fields, so two compiled forms serve them all.
+    pick, first, second = (fem.Constant(mesh, np.zeros(3)) for _ in range(3))
+    B_first = sum(first[i] * fields_t[i] for i in range(3))
+    B_second = sum(second[i] * fields_t[i] for i in range(3))
+    nb = len(domain.body_tags)
+    leading = np.zeros((nb, 3, 3))  # [body, i, j]: m_i per unit B_j
+    correction = np.zeros((nb, 3, 3))
+
+    def integral(form: fem.Form) -> float:
+        return domain.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
+
+    for k, tag in enumerate(domain.body_tags):
+        dS = domain.dS(tag)
+        moment = fem.form(ufl.dot(pick, ufl.cross(r("+"), ufl.cross(n_body, B_second))) * dS)
+        overlap = fem.form(ufl.dot(B_first, B_second) * dS)
+        for j in range(3):
+            second.value = np.eye(3)[j]
+            for i in range(3):
+                pick.value = first.value = np.eye(3)[i]
+                leading[k, i, j] = integral(moment) * lam**3 / (2.0 * MU_0)
+                if i <= j:
+                    correction[k, i, j] = correction[k, j, i] = integral(overlap) * lam**3 / MU_0
+    total = leading + correction
+    log.info(
+        "  moment %s A m^2 (perfect diamagnet %s; first-order penetration correction)",
+        np.array2string(np.einsum("kij,j->i", total, applied), precision=5),
+        np.array2string(np.einsum("kij,j->i", leading, applied), precision=5),
+    )
+    return ThinLayerMagnetic(
+        applied=applied,
+        potentials=potentials,
+        B_t=B_t,
+        center=center,
+        moment_leading=np.einsum("kij,j->ki", leading, applied),
+        moment=np.einsum("kij,j->ki", total, applied),
+        polarizability=total.sum(axis=0),
+    )
+
+
+def _located_max(comm, values: np.ndarray, positions: np.ndarray) -> tuple[float, np.ndarray]:
+    """Global max of per-sample ``values`` and the position (same units as ``positions``)."""
+    local = (-np.inf, [np.nan] * 3)
+    if values.size:
+        index = np.unravel_index(np.argmax(values), values.shape)
+        local = (float(values[index]), positions[index].tolist())
+    value, position = max(comm.allgather(local), key=lambda t: t[0])
+    return value, np.array(position)
+
+
+def summarize(
+    sol: ThinLayerSolution,
+    case: Case,
+    magnetic: ThinLayerMagnetic | None = None,
+    spins: ThinLayerSpin | None = None,
+) -> dict:
+    """Summary sections with the keys of the full model (charge, and magnetic and spin where
+    they apply), plus what is particular to the thin layer (under charge.thin_layer)."""
+    domain = sol.domain
+    comm, lam = domain.comm, domain.lambda_m
+    surface = sol.surface
+    charges = sol.rho0 * sol.volumes * lam**3 + sol.layer_charge
+    means = sol.surface_means
+    bodies = []
+    for m, name in enumerate(domain.body_names):
+        mine = surface.body == m
+        rho = sol.rho_surface[mine]
+        E_layer, depth_at = sol.E_max[mine], sol.E_max_depth[mine]
+        E_max = _global(comm, E_layer, MPI.MAX)
+        sharp = sol.sharp[mine]
+        bodies.append(
+            {
+                "name": name,
+                "rho0_C_m3": float(sol.rho0[m]),
+                "net_charge_C": float(charges[m]),
+                "net_charge_requested_C": case.geometry.bodies[m].net_charge,
+                "surface_rho_mean_C_m3": float(means[m]),
+                "surface_rho_min_C_m3": _global(comm, rho, MPI.MIN),
+                "surface_rho_max_C_m3": _global(comm, rho, MPI.MAX),
+                "E_max_V_m": float(E_max),
+                "volume_m3": float(sol.volumes[m] * lam**3),
+                "area_m2": float(sol.areas[m] * lam**2),
+                "thin_layer": {
+                    "layer_charge_C": float(sol.layer_charge[m]),
+                    "layer_potential_V": float(sol.layer_potential[m]),
+                    "decay_rate_min_per_lambda": _global(comm, sol.decay[mine], MPI.MIN),
+                    "decay_rate_max_per_lambda": _global(comm, sol.decay[mine], MPI.MAX),
+                    "surface_charge_min_C_m2": _global(comm, sol.sigma[mine], MPI.MIN),
+                    "surface_charge_max_C_m2": _global(comm, sol.sigma[mine], MPI.MAX),
+                    "E_max_depth_m": float(_located_max(comm, E_layer, depth_at[..., None])[1][0])
+                    * lam,
+                    "depth_searched_m": float(sol.depth_limit[m] * lam),
+                    "sharp_edge_nodes": comm.allreduce(int(sharp.sum()), op=MPI.SUM),
+                },
+            }
+        )
+        if bodies[-1]["thin_layer"]["sharp_edge_nodes"]:
+            extreme = np.where(sharp, np.abs(sol.sigma[mine]), -np.inf)
+            value, where = _located_max(comm, extreme, surface.x[mine])
+            bodies[-1]["thin_layer"]["sharp_edges"] = {
+                "largest_surface_charge_C_m2": value,
+                "at_m": where * lam,
+                "note": "the conductor charge diverges at a sharp edge: the value is its average "
+                "over the mesh scale there and grows as the mesh is refined; give the edges a "
+                "fillet radius for values that converge",
+            }
+    rho0 = [b["rho0_C_m3"] for b in bodies]
+    E_max = max(b["E_max_V_m"] for b in bodies)
+    summary = {
+        "closure": case.charge.closure,
+        "rho0_C_m3": rho0[0] if len(rho0) == 1 else rho0,
+        "net_charge_C": float(charges.sum()),
+        "surface_rho_mean_C_m3": float(np.dot(means, sol.areas) / sol.areas.sum()),
+        "surface_rho_min_C_m3": min(b["surface_rho_min_C_m3"] for b in bodies),
+        "surface_rho_max_C_m3": max(b["surface_rho_max_C_m3"] for b in bodies),
+        "E_max_V_m": E_max,
+        "constitutive_residual": 0.0,  # Eq. 23 holds in the layer by construction
+        "phi0_shift_V": sol.layer_potential,
+        "solver": {"iterations": sol.stats.iterations, "seconds": sol.stats.seconds},
+        "bodies": bodies,
+        "model": "thin-layer",
+        "thin_layer": {
+            "E_max_at_m": _located_max(comm, sol.E_max, surface.x)[1] * lam,
+            "capacitance_F": sol.conductors.capacitance,
+            "formulas": {
+                "rho": "rho0 + rho_s exp(-k depth/lambda), rho_s = sigma/(lambda k)",
+                "k": "1 - lambda H (H mean curvature; 1/(4 lambda H) where lambda H > 1/2)",
+                "sigma": "-eps0 sum_j V_j dpsi_j/dn: the charge of the conductor system with the "
+                "layer's impedance dpsi/dn = (k/lambda)(psi - 1), total q = Q - rho0 |Omega|",
+                "E": "E0(x - d n) + (sigma/eps0) exp(-k d/lambda) n in the layer, E0 in the bulk",
+            },
+            "accuracy": "first order in lambda/L (L: radii of curvature, size): exact for a "
+            "sphere up to O((lambda/R)^2); edges sharper than a few lambda are not resolved",
+        },
+    }
+    return {
+        "charge": summary,
+        **_spin_summary(sol, case, spins),
+        **_magnetic_summary(sol, magnetic),
+    }
+
+
+def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | None) -> dict:
+    if spins is None:
+        return {}
+    comm = sol.domain.comm
+
+    def largest(pair) -> list[float]:
+        return [_global(comm, np.linalg.norm(v, axis=-1), MPI.MAX) for v in pair]
+
+    speeds = largest(spins.v)
+    summary = {
+        "axis": spins.axis,
+        "v_surface_max_m_s": speeds,
+        "v_total_surface_max_m_s": largest(spins.v_total),
+        "v0_m_s": case.material.v_0,
+        "angular_momentum_hbar": M_E * max(speeds) * 2.0 * sol.domain.lambda_m / HBAR,
+        "stop_field_T": case.material.B_s,
+        "reference_flow": "v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat (Eq. 61 generalised)",
+        "model": "thin-layer: E - E0 = (sigma/eps0) exp(-depth/lambda) n in the layer",
+    }
+    if spins.v_field is not None:
+        summary["v_surface_max_field_m_s"] = largest(spins.v_field)
+        summary["v_total_surface_max_field_m_s"] = largest(spins.v_total_field)
+    return {"spin": summary}
+
+
+def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None) -> dict:
+    if magnetic is None:
+        return {}
+    comm, lam = sol.domain.comm, sol.domain.lambda_m
+    B_surface = np.linalg.norm(magnetic.B_t, axis=-1)
+    bodies = []
+    for k, name in enumerate(sol.domain.body_names):
+        B_max = _global(comm, B_surface[sol.surface.body == k], MPI.MAX)
+        bodies.append(
+            {
+                "name": name,
+                "moment_A_m2": magnetic.moment[k],
+                "moment_leading_A_m2": magnetic.moment_leading[k],
+                "B_max_inside_T": B_max,
+                "J_max_A_m2": B_max / (MU_0 * lam),
+            }
+        )
+    B_max = max(b["B_max_inside_T"] for b in bodies)
+    return {
+        "magnetic": {
+            "applied_field_T": magnetic.applied,
+            "moment_A_m2": magnetic.moment.sum(axis=0),
+            "moment_leading_A_m2": magnetic.moment_leading.sum(axis=0),
+            "moment_origin_m": magnetic.center * lam,
+            "polarizability_A_m2_T": magnetic.polarizability,
+            "B_max_inside_T": B_max,
+            "J_max_A_m2": B_max / (MU_0 * lam),
+            "model": "thin-layer: perfect diamagnet outside, B_t exp(-depth/lambda) inside; "
+            "moment with the first-order penetration correction (lambda/mu0) int B_t . B_t dA",
+            "fluxoid": "a single-valued exterior scalar potential: zero net current around any "
+            "hole (not the London zero-fluxoid state of the full model)",
+            "bodies": bodies,
+        }
+    }
