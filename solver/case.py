@@ -524,30 +524,6 @@ def _parse_model(t: _Table) -> ModelSpec:
     return spec
 
 
-def _parse_magnetic(t: _Table) -> MagneticSpec:
-    spec = MagneticSpec(
-        applied_field=t.vector("applied_field", MagneticSpec.applied_field),
-        solver=t.string("solver", MagneticSpec.solver, choices=MAGNETIC_SOLVERS),
-        order=t.integer("order", MagneticSpec.order, choices=(1, 2, 3)),
-        boundary=t.string("boundary", MagneticSpec.boundary, choices=MAGNETIC_BOUNDARIES),
-        eps=t.number("eps", MagneticSpec.eps, positive=True),
-    )
-    t.done("applied_field, solver, order, boundary, eps")
-    if spec.eps > 1e-3:
-        raise CaseError(
-            f"must be at most 1e-3 (it adds a spurious screening current eps*A in the vacuum), "
-            f"got {spec.eps:g}; 1e-6 is usual",
-            t.key("eps"),
-        )
-    return spec
-
-
-def _parse_spin(t: _Table) -> SpinSpec:
-    spec = SpinSpec(axis=_unit_vector(t, "axis", SpinSpec.axis))
-    t.done("axis")
-    return spec
-
-
 def _parse_charge(t: _Table) -> tuple[ChargeSpec, float]:
     closure = t.string("closure", "surface-mean", choices=CLOSURES)
     rho0 = t.number("rho0")

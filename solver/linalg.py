@@ -174,15 +174,24 @@ class SPDSolver:
             self.interpolation.destroy()
 
 
-def dirichlet_rhs(solver: SPDSolver, L: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
-    """Right-hand side of ``L`` for a solver with Dirichlet conditions: lifted by their current
-    values and holding them in the constrained rows."""
+def _assemble(form: fem.Form | None, vector: PETSc.Vec | None) -> PETSc.Vec:
+    """Local contributions of ``form`` (zero without one) into ``vector`` (a new one if None)."""
     if vector is None:
-        vector = fem.petsc.assemble_vector(L)
-    else:
-        with vector.localForm() as local:
-            local.set(0.0)
-        fem.petsc.assemble_vector(vector, L)
+        return fem.petsc.assemble_vector(form)
+    with vector.localForm() as local:
+        local.set(0.0)
+    if form is not None:
+        fem.petsc.assemble_vector(vector, form)
+    return vector
+
+
+def dirichlet_rhs(
+    solver: SPDSolver, L: fem.Form | None, vector: PETSc.Vec | None = None
+) -> PETSc.Vec:
+    """Right-hand side of ``L`` for a solver with Dirichlet conditions: lifted by their current
+    values and holding them in the constrained rows. Without ``L`` (no source) ``vector``, a
+    ghosted vector of the space, gets the lifted boundary values alone."""
+    vector = _assemble(L, vector)
     fem.petsc.apply_lifting(vector, [solver.form], bcs=[solver.bcs])
     vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
     fem.petsc.set_bc(vector, solver.bcs)
@@ -191,11 +200,6 @@ def dirichlet_rhs(solver: SPDSolver, L: fem.Form, vector: PETSc.Vec | None = Non
 
 def assemble_rhs(form: fem.Form, vector: PETSc.Vec | None = None) -> PETSc.Vec:
     """Assemble a compiled linear form (into ``vector`` if given), owned entries complete."""
-    if vector is None:
-        vector = fem.petsc.assemble_vector(form)
-    else:
-        with vector.localForm() as local:
-            local.set(0.0)
-        fem.petsc.assemble_vector(vector, form)
+    vector = _assemble(form, vector)
     vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
     return vector

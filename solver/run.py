@@ -237,12 +237,7 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             summary = {
                 "case": case.name,
                 "material": case.material.summary(),
-                "geometry": {
-                    "unit": case.geometry.unit,
-                    "volume_m3": sum(b["volume_m3"] for b in charge_summary["bodies"]),
-                    "area_m2": sum(b["area_m2"] for b in charge_summary["bodies"]),
-                    "bodies": [b.name for b in case.geometry.bodies],
-                },
+                "geometry": _geometry_summary(case, charge_summary),
                 "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
                 "charge": charge_summary,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
@@ -251,6 +246,16 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 "run": {"ranks": comm.size, "versions": backend.versions()},
             }
         return _finish(case, comm, summary, results, timer)
+
+
+def _geometry_summary(case: Case, charge_summary: dict) -> dict:
+    bodies = charge_summary["bodies"]
+    return {
+        "unit": case.geometry.unit,
+        "volume_m3": sum(b["volume_m3"] for b in bodies),
+        "area_m2": sum(b["area_m2"] for b in bodies),
+        "bodies": [b.name for b in case.geometry.bodies],
+    }
 
 
 def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, folder) -> dict:
@@ -270,12 +275,7 @@ def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, f
     return {
         "case": case.name,
         "material": case.material.summary(),
-        "geometry": {
-            "unit": case.geometry.unit,
-            "volume_m3": sum(b["volume_m3"] for b in charge_summary["bodies"]),
-            "area_m2": sum(b["area_m2"] for b in charge_summary["bodies"]),
-            "bodies": [b.name for b in case.geometry.bodies],
-        },
+        "geometry": _geometry_summary(case, charge_summary),
         "mesh": mesh_summary(domain, sections["dofs"]),
         "model": {
             "kind": "thin-layer",

@@ -49,10 +49,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.backend import MPI, PETSc, dolfinx, fem, ufl
+from solver.backend import MPI, dolfinx, fem, ufl
 from solver.case import Case
 from solver.charge import ChargeSolution
-from solver.linalg import SolveStats, SPDSolver
+from solver.linalg import SolveStats, SPDSolver, dirichlet_rhs
 from solver.log import log
 from solver.magnetic import MagneticSolution
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
@@ -216,12 +216,7 @@ def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
         g.x.array[:] = 0.0
         g.interpolate(fem.Expression(expr, points), cells0=cells)
         g.x.scatter_forward()
-        with b.localForm() as local:  # no source: the right-hand side is the lifted bc alone
-            local.set(0.0)
-        fem.petsc.apply_lifting(b, [solver.form], bcs=[[bc]])
-        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        fem.petsc.set_bc(b, [bc])
-        return solver.solve(b, label)
+        return solver.solve(dirichlet_rhs(solver, None, b), label)  # no source: the bc alone
 
     # X_sigma = sigma X_so + A_h: X_so the spin-orbit part of X_up, A_h the field's part
     spin_orbit = sol.potential(1, applied=False)
