@@ -23,7 +23,10 @@ EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4, FigureError: 5, SweepEr
 DESCRIPTION = """\
 Finite-element fields of a superconductor in Hirsch's theory of hole superconductivity:
 the expelled charge rho (C/m^3), potential phi (V) and interior electric field E (V/m) of a
-body of any shape, from a TOML case file. Run in parallel with `mpirun -n N giantatom run CASE`.
+body of any shape, from a TOML case file; with [magnetic] the screened field B (T) and Meissner
+current J (A/m^2); the spin currents per spin (m/s, A/m^2) in every run; and, for samples much
+larger than lambda, the thin-layer model ([model] kind). Run in parallel with
+`mpirun -n N giantatom run CASE`.
 """
 
 EPILOG = """\
