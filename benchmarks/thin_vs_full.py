@@ -37,9 +37,11 @@ SHAPES = {
 }
 
 
-def case_text(shape: str, s: float, model: str) -> str:
+def case_text(shape: str, s: float, model: str, coarse: bool = False) -> str:
+    """The case at size s (lambda = 1 um); ``coarse``: the test suite's quicker meshes."""
     body = SHAPES[shape].format(s=s, h=s / 2, f=s / 5)
-    mesh = "surface_size = 0.5\nlayer = 3\nfar_field = 3" if model == "full" else "far_field = 3"
+    mesh = f"surface_size = {0.6 if coarse else 0.5}\nlayer = 3\n" if model == "full" else ""
+    thin = "resolution = 0.2\norder = 2\n" if coarse and model != "full" else ""
     return f"""
 [material]
 lambda = "1 um"
@@ -48,19 +50,21 @@ unit = "um"
 [[geometry.body]]
 {body}
 [mesh]
-{mesh}
+{mesh}far_field = 3
 [model]
 kind = "{model}"
-"""
+{thin}"""
 
 
 def relative_l2(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.sum((a - b) ** 2) / np.sum(b**2)))
 
 
-def compare(shape: str, s: float, comm) -> dict[str, float]:
+def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float]:
+    """Both models at size s; the differences of the thin-layer one from the full one."""
     start = time.perf_counter()
-    thin_case = parse_case(case_text(shape, s, "thin-layer"), Path(f"/tmp/{shape}-thin.toml"))
+    thin_text = case_text(shape, s, "thin-layer", coarse)
+    thin_case = parse_case(thin_text, Path(f"/tmp/{shape}-thin.toml"))
     thin_domain = build_domain(thin_case, comm)
     thin = thinlayer.solve_thin_layer(thin_case, thin_domain)
     spins = thinlayer.solve_spin(thin, thin_case, None)
@@ -68,7 +72,8 @@ def compare(shape: str, s: float, comm) -> dict[str, float]:
     thin_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    full_case = parse_case(case_text(shape, s, "full"), Path(f"/tmp/{shape}-full.toml"))
+    full_text = case_text(shape, s, "full", coarse)
+    full_case = parse_case(full_text, Path(f"/tmp/{shape}-full.toml"))
     full_domain = build_domain(full_case, comm)
     full = charge.solve_charge(full_case, full_domain)
     full_summary = charge.summarize(full, full_case)
