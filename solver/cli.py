@@ -206,10 +206,13 @@ def _check(case) -> None:
         )
     if case.magnetic.active:
         mag = case.magnetic
-        print(
-            f"  magnetic: applied field {list(mag.applied_field)} T, N1curl degree {mag.order}, "
-            f"solver {mag.solver}, far-field condition {mag.boundary}"
+        how = (
+            "thin-layer: perfect diamagnet outside, exp(-depth/lambda) in the layer"
+            if case.model.kind == "thin-layer"
+            else f"N1curl degree {mag.order}, solver {mag.solver}, far-field condition "
+            f"{mag.boundary}" + (" (full model)" if case.model.kind == "auto" else "")
         )
+        print(f"  magnetic: applied field {list(mag.applied_field)} T, {how}")
     if case.sweep:
         from solver.sweep import members
 
