@@ -33,6 +33,28 @@ def giantatom(
     )
 
 
+def body_case(body: str, *, extra: str = "", **mesh: float | None) -> str:
+    """A one-body case in units of lambda (lambda = 1 um, geometry unit um): ``body`` the lines
+    of its [[geometry.body]] table, ``mesh`` the [mesh] keys (None: left out), ``extra`` more
+    tables after [mesh]."""
+    settings = "".join(f"{key} = {value}\n" for key, value in mesh.items() if value is not None)
+    return f"""
+[material]
+lambda = "1 um"
+[geometry]
+unit = "um"
+[[geometry.body]]
+{body}
+[mesh]
+{settings}{extra}
+"""
+
+
+def sphere(radius: float) -> str:
+    """The [[geometry.body]] lines of a sphere of ``radius`` lambda at the origin."""
+    return f'shape = "sphere"\nradius = {radius}'
+
+
 def sphere_case(
     radius: float = 4.0,
     *,
@@ -43,21 +65,14 @@ def sphere_case(
     extra: str = "",
 ) -> str:
     """A sphere case in units of lambda (lambda = 1 um, geometry unit um)."""
-    return f"""
-[material]
-lambda = "1 um"
-[geometry]
-unit = "um"
-[[geometry.body]]
-shape = "sphere"
-radius = {radius}
-[mesh]
-surface_size = {surface_size}
-layer = {layer}
-far_field = {far_field}
-order = {order}
-{extra}
-"""
+    return body_case(
+        sphere(radius),
+        surface_size=surface_size,
+        layer=layer,
+        far_field=far_field,
+        order=order,
+        extra=extra,
+    )
 
 
 def write_case(directory: Path, text: str, name: str = "case.toml") -> Path:

@@ -2,6 +2,7 @@
 
 import csv
 
+import exact_sphere
 import numpy as np
 import pytest
 
@@ -10,19 +11,6 @@ from solver.material import Material
 
 LAMBDA = 1e-6  # the test cases use lambda = 1 um and lengths in um
 R = 4.0
-
-
-def exact_rho(r: np.ndarray, rho0: float, R: float = R) -> np.ndarray:
-    x = R
-    return rho0 * (1 - R**3 * np.sinh(r) / (3 * r * (R * np.cosh(x) - np.sinh(x))))
-
-
-def exact_E(r: np.ndarray, rho0: float, R: float = R) -> np.ndarray:
-    """Radial field, V/m, for lengths in lambda (Gaussian 4 pi -> SI 1/eps0)."""
-    eps0 = 8.8541878128e-12
-    x = R
-    shape = r - R**3 * (r * np.cosh(r) - np.sinh(r)) / (r**2 * (R * np.cosh(x) - np.sinh(x)))
-    return rho0 / (3 * eps0) * shape * LAMBDA
 
 
 def read_probe(path):
@@ -47,8 +35,8 @@ def test_rho_matches_exact_profile(sphere):
     rho0 = summary["charge"]["rho0_C_m3"]
     r = probe["x"]
     inside = (r > 0) & (r <= R)
-    rho_surface = exact_rho(np.array([R]), rho0)[0]
-    error = np.abs(probe["rho_C_m3"][inside] - exact_rho(r[inside], rho0))
+    rho_surface = exact_sphere.rho(np.array([R]), rho0, R)[0]
+    error = np.abs(probe["rho_C_m3"][inside] - exact_sphere.rho(r[inside], rho0, R))
     assert error.max() < 0.01 * abs(rho_surface)
     # the expelled charge is negative all through the surface layer
     assert np.all(probe["rho_C_m3"][(r > R - 0.5) & (r <= R)] < 0)
@@ -60,7 +48,7 @@ def test_field_matches_exact_profile(sphere):
     rho0 = summary["charge"]["rho0_C_m3"]
     r = probe["x"]
     inside = (r > 0.05) & (r < R)
-    E_exact = exact_E(r[inside], rho0)
+    E_exact = exact_sphere.field(r[inside], rho0, R)
     # E = -grad(phi) is one order less accurate than rho; 3% of max|E| at h = 0.4 lambda
     assert np.abs(probe["Ex_V_m"][inside] - E_exact).max() < 0.03 * np.abs(E_exact).max()
     assert np.all(probe["Ex_V_m"][inside] > 0)  # E points outward inside
@@ -76,7 +64,7 @@ def test_neutral_and_closure(sphere):
     assert abs(c["net_charge_C"]) < 1e-6 * c["rho0_C_m3"] * volume
     assert c["surface_rho_mean_C_m3"] == pytest.approx(m["rho_minus_C_m3"], rel=1e-9)
     # exact finite-size relation at x = R/lambda: rho(R) = rho0 [1 - x^2 / (3 (x coth x - 1))]
-    rho_surface = c["rho0_C_m3"] * (1 - R**2 / (3 * (R / np.tanh(R) - 1)))
+    rho_surface = c["rho0_C_m3"] * exact_sphere.surface_ratio(R)
     assert c["surface_rho_min_C_m3"] == pytest.approx(rho_surface, rel=0.01)
     assert c["surface_rho_max_C_m3"] == pytest.approx(rho_surface, rel=0.01)
     assert c["constitutive_residual"] < 1e-6

@@ -1,11 +1,11 @@
 """Pictures of a run (issue 4): PNGs from the run and from `giantatom plot`, the HTML view in
 a headless browser, and the magnetic/spin figures on synthetic fields."""
 
-import math
 import shutil
 import subprocess
 from pathlib import Path
 
+import exact_sphere
 import numpy as np
 import pytest
 
@@ -89,7 +89,7 @@ def test_exact_sphere_matches_physics_md():
     x = 10.0
     rho, e_r = figures.exact_sphere(np.array([radius, 1e-3 * lam]), radius, lam, rho0)
     # rho(R) = rho0 [1 - x^2 / (3 (x coth x - 1))] = -2.70 rho0 at R = 10 lambda
-    assert rho[0] == pytest.approx(1 - x**2 / (3 * (x / math.tanh(x) - 1)), rel=1e-12)
+    assert rho[0] == pytest.approx(exact_sphere.surface_ratio(x), rel=1e-12)
     assert rho[0] == pytest.approx(-2.70, abs=0.005)
     # Gauss: neutral, so no field at the surface; near the centre E = rho(0) r / (3 eps0)
     eps0 = 8.8541878128e-12

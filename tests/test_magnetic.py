@@ -11,10 +11,11 @@ import dataclasses
 import math
 from pathlib import Path
 
+import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom, load_summary, write_case
+from conftest import body_case, giantatom, load_summary, sphere, write_case
 from solver.case import parse_case
 from solver.errors import CaseError
 from solver.units import MU_0
@@ -35,28 +36,16 @@ def magnetic_case(
     magnetic: str = "",
     extra: str = "",
 ) -> str:
-    return f"""
-[material]
-lambda = "1 um"
-[geometry]
-unit = "um"
-[[geometry.body]]
-{body}
-[mesh]
-surface_size = {surface_size}
-layer = {layer}
-far_field = {far_field}
-order = {order}
-growth = {growth}
-[magnetic]
-applied_field = [{", ".join(f"{float(b):.17g}" for b in field)}]
-{magnetic}
-{extra}
-"""
-
-
-def sphere(radius: float) -> str:
-    return f'shape = "sphere"\nradius = {radius}'
+    applied = ", ".join(f"{float(b):.17g}" for b in field)
+    return body_case(
+        body,
+        surface_size=surface_size,
+        layer=layer,
+        far_field=far_field,
+        order=order,
+        growth=growth,
+        extra=f"[magnetic]\napplied_field = [{applied}]\n{magnetic}\n{extra}",
+    )
 
 
 def solve(text: str):
@@ -74,13 +63,6 @@ def with_field(case, field):
     return dataclasses.replace(
         case, magnetic=dataclasses.replace(case.magnetic, applied_field=tuple(field))
     )
-
-
-def london_moment(radius: float, field) -> np.ndarray:
-    """m = -(2 pi R^3 B / mu0) [1 - 3 (lambda/R) coth(R/lambda) + 3 (lambda/R)^2], SI."""
-    R, q = radius * LAMBDA, 1.0 / radius
-    shape = 1 - 3 * q / math.tanh(radius) + 3 * q * q
-    return -(2 * math.pi * R**3 / MU_0) * shape * np.asarray(field)
 
 
 def london_center_field(radius: float, field: float) -> float:
@@ -145,7 +127,7 @@ def test_london_sphere_moment(radius, surface_size, solver):
     case, _domain, sol = solve(
         magnetic_case(sphere(radius), surface_size=surface_size, magnetic=f'solver = "{solver}"')
     )
-    exact = london_moment(radius, case.magnetic.applied_field)
+    exact = exact_sphere.london_moment(radius, case.magnetic.applied_field)
     assert np.linalg.norm(sol.moment - exact) < 0.01 * np.linalg.norm(exact)
     # the far-field condition carries the computed dipole itself
     assert np.allclose(sol.dipole_bc, sol.moment, rtol=1e-6)
@@ -183,9 +165,7 @@ def test_uniform_boundary_is_the_truncated_problem(small_sphere):
     plain = magnetic.solve_magnetic(dataclasses.replace(case, magnetic=uniform), domain)
     # Exterior potential (C r + D/r^2) cos(theta): the London sphere fixes D/C, and with B.n
     # clamped at R_out the moment grows by 1/(1 - f (R/R_out)^3), f the London shape factor.
-    radius = 3.0
-    f = 1 - 3 / radius / math.tanh(radius) + 3 / radius**2
-    q = f / case.mesh.far_field**3
+    q = exact_sphere.london_shape(3.0) / case.mesh.far_field**3
     assert plain.moment[2] / sol.moment[2] - 1 == pytest.approx(q / (1 - q), rel=0.1)
 
 

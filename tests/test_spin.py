@@ -16,10 +16,11 @@ import csv
 import math
 from pathlib import Path
 
+import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom, load_summary, write_case
+from conftest import body_case, giantatom, load_summary, write_case
 from solver.case import parse_case
 from solver.errors import CaseError
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, M_E
@@ -38,38 +39,15 @@ def case_text(
     order: int = 2,
     extra: str = "",
 ) -> str:
-    return f"""
-[material]
-lambda = "1 um"
-[geometry]
-unit = "um"
-[[geometry.body]]
-{body}
-[mesh]
-surface_size = {surface_size}
-layer = {layer}
-far_field = {far_field}
-growth = {growth}
-order = {order}
-{extra}
-"""
-
-
-def g(x: float) -> float:
-    """Surface spin speed of a sphere in units of v_0 (physics.md section 3)."""
-    return (x / 3) / (x * x / (3 * (x / math.tanh(x) - 1)) - 1)
-
-
-def exact_rho0(rho_minus: float, x: float) -> float:
-    """rho0 of the surface-mean closure for a sphere: rho(R) = rho_-."""
-    return rho_minus / (1 - x * x / (3 * (x / math.tanh(x) - 1)))
-
-
-def exact_field_excess(r: np.ndarray, rho0: float, R: float) -> np.ndarray:
-    """|E - E0| (V/m) in a neutral sphere at radius r (lambda units): the part of
-    E = (rho0/(3 eps0)) [r - R^3 (r cosh r - sinh r)/(r^2 (R cosh R - sinh R))] beyond E0."""
-    shape = R**3 * (r * np.cosh(r) - np.sinh(r)) / (r**2 * (R * np.cosh(R) - np.sinh(R)))
-    return rho0 / (3 * EPS_0) * shape * LAMBDA
+    return body_case(
+        body,
+        surface_size=surface_size,
+        layer=layer,
+        far_field=far_field,
+        growth=growth,
+        order=order,
+        extra=extra,
+    )
 
 
 def solve(text: str, *, with_field: bool = False):
@@ -151,7 +129,7 @@ def test_equator_speed_and_senses(sphere):
     v0, x = case.material.v_0, R_SPHERE
     assert summary["v0_m_s"] == v0
     up, down = summary["v_surface_max_m_s"]  # the fastest surface nodes lie on the equator
-    assert up == pytest.approx(v0 * g(x), rel=0.02)
+    assert up == pytest.approx(v0 * exact_sphere.spin_g(x), rel=0.02)
     assert down == pytest.approx(up, rel=1e-12)
 
     angles = np.linspace(0, 2 * np.pi, 12, endpoint=False)
@@ -163,9 +141,10 @@ def test_equator_speed_and_senses(sphere):
         points,
     )
     # exact: (|e| lambda/(m_e c)) |E - E0| at radius r
-    rho0 = exact_rho0(case.material.rho_minus, x)
-    exact = abs(E_CHARGE) / M_E * LAMBDA / C_LIGHT * exact_field_excess(np.array(r), rho0, x)
-    assert exact == pytest.approx(v0 * g(x), rel=0.003)  # r is just inside the surface
+    rho0 = exact_sphere.surface_mean_rho0(case.material.rho_minus, x)
+    exact = abs(E_CHARGE) / M_E * LAMBDA / C_LIGHT * exact_sphere.field_excess(np.array(r), rho0, x)
+    # r is just inside the surface
+    assert exact == pytest.approx(v0 * exact_sphere.spin_g(x), rel=0.003)
     phi_hat = np.column_stack([-np.sin(angles), np.cos(angles), np.zeros_like(angles)])
     along_up = np.sum(v["up"] * phi_hat, axis=1)
     along_down = np.sum(v["down"] * phi_hat, axis=1)
@@ -175,7 +154,7 @@ def test_equator_speed_and_senses(sphere):
     # the total flow: the reference flow v_sigma0 = (3/x) v_0 g(x) (s x r_hat on a sphere)
     # runs against the layer's, so at the surface |v_sigma| = v_0 g(x) (1 - 3/x)
     total_up, total_down = summary["v_total_surface_max_m_s"]
-    assert total_up == pytest.approx(v0 * g(x) * (1 - 3 / x), rel=0.03)
+    assert total_up == pytest.approx(v0 * exact_sphere.spin_g(x) * (1 - 3 / x), rel=0.03)
     assert total_down == pytest.approx(total_up, rel=1e-12)
     # the speed vanishes at the poles
     poles = np.array([[0, 0, R_SPHERE - 0.002], [0, 0, -R_SPHERE + 0.002]])
@@ -194,10 +173,10 @@ def test_current_profile_along_the_equatorial_radius(sphere):
     points = equator(r, angles).reshape(-1, 3)
     J = sample(sol, {"J": sol.current_shift(1, applied=False)}, points)["J"]
     J = np.linalg.norm(J, axis=1).reshape(len(angles), len(r)).mean(axis=0)
-    rho0 = exact_rho0(case.material.rho_minus, x)
+    rho0 = exact_sphere.surface_mean_rho0(case.material.rho_minus, x)
     n_s = case.material.n_s
     scale = E_CHARGE**2 * n_s / (2 * M_E) * LAMBDA / C_LIGHT
-    exact = scale * exact_field_excess(np.maximum(r, 1e-9), rho0, x)
+    exact = scale * exact_sphere.field_excess(np.maximum(r, 1e-9), rho0, x)
     assert np.abs(J - exact).max() < 0.02 * exact[-1]
     assert J[r < R_SPHERE - 4].max() < 0.05 * exact[-1]  # confined to the surface layer
 
@@ -206,7 +185,9 @@ def test_angular_momentum(sphere):
     """m_e |v_sigma - v_sigma0| (2 lambda) = hbar g(x)/2 at the fastest surface point
     (hbar/2 for a large body, Eq. 43)."""
     case, _, summary = sphere
-    assert summary["angular_momentum_hbar"] == pytest.approx(g(R_SPHERE) / 2, rel=0.02)
+    assert summary["angular_momentum_hbar"] == pytest.approx(
+        exact_sphere.spin_g(R_SPHERE) / 2, rel=0.02
+    )
     assert summary["stop_field_T"] == case.material.B_s
 
 
@@ -237,7 +218,9 @@ def test_field_along_the_axis_shifts_the_spins_and_stops_one(sphere):
     assert np.mean(shift_down) == pytest.approx(meissner, rel=0.03)
     # extrapolate the linear shift to the field where spin up stops
     B_stop = B_APPLIED * np.mean(speed["up0"]) / np.mean(-shift_up)
-    assert B_stop == pytest.approx(B_s * (2 / 3) * g(x) / (coth - 1 / x), rel=0.03)
+    assert B_stop == pytest.approx(
+        B_s * (2 / 3) * exact_sphere.spin_g(x) / (coth - 1 / x), rel=0.03
+    )
     assert B_stop == pytest.approx(0.992 * B_s, rel=0.03)
     # the summary: the same quantity with the field on, one spin faster and one slower
     up, down = summary["v_surface_max_field_m_s"]
@@ -395,15 +378,15 @@ def test_cli_outputs_and_direct_check(tmp_path):
     assert s["axis"] == pytest.approx([2**-0.5, 2**-0.5, 0.0])
     assert s["direct_check_residual"] < 1e-3
     v0 = summary["material"]["v0_m_s"]
-    assert s["v_surface_max_m_s"] == pytest.approx([v0 * g(3.0)] * 2, rel=0.01)
+    assert s["v_surface_max_m_s"] == pytest.approx([v0 * exact_sphere.spin_g(3.0)] * 2, rel=0.01)
     # the total speed at the surface: the layer's flow minus the opposite reference flow
     reference = (
         -C_LIGHT * summary["charge"]["rho0_C_m3"] / (E_CHARGE * summary["material"]["n_s_m3"])
     )
     # on a sphere both flows are along s x r_hat at the surface, in opposite senses, and the
     # reference flow is 3/x of the layer's: at x = 3 they cancel
-    assert reference == pytest.approx(3 / 3.0 * v0 * g(3.0), rel=0.01)
-    assert s["v_total_surface_max_m_s"][0] < 0.02 * v0 * g(3.0)
+    assert reference == pytest.approx(3 / 3.0 * v0 * exact_sphere.spin_g(3.0), rel=0.01)
+    assert s["v_total_surface_max_m_s"][0] < 0.02 * v0 * exact_sphere.spin_g(3.0)
     assert s["stop_field_T"] == summary["material"]["B_s_T"]
 
     names = ["v_up", "v_down", "v_up_total", "v_down_total", "J_up", "J_down", "J_spin"]
@@ -423,7 +406,9 @@ def test_cli_outputs_and_direct_check(tmp_path):
     down = np.array([[float(row[f"vdown_{c}_m_s"]) for c in "xyz"] for row in rows])
     assert np.allclose(up, -down)
     near = np.argmin(np.abs(z - 2.9))
-    rho0 = exact_rho0(summary["material"]["rho_minus_C_m3"], 3.0)
-    exact = abs(E_CHARGE) / M_E * LAMBDA / C_LIGHT * exact_field_excess(np.array(2.9), rho0, 3.0)
+    rho0 = exact_sphere.surface_mean_rho0(summary["material"]["rho_minus_C_m3"], 3.0)
+    exact = (
+        abs(E_CHARGE) / M_E * LAMBDA / C_LIGHT * exact_sphere.field_excess(np.array(2.9), rho0, 3.0)
+    )
     assert np.linalg.norm(up[near]) == pytest.approx(exact, rel=0.02)
     assert np.all(up[z > 3.05] == 0.0)

@@ -4,7 +4,7 @@ import csv
 import tomllib
 from pathlib import Path
 
-import numpy as np
+import exact_sphere
 import pytest
 
 from conftest import ROOT, giantatom, sphere_case, write_case
@@ -97,12 +97,6 @@ def test_short_body_names_need_a_single_body():
     assert info.value.key == "sweep.radius" and "geometry.body[1].radius" in info.value.message
 
 
-def exact_rho0(radius: float, rho_minus: float) -> float:
-    """surface-mean closure on a sphere (lengths in lambda): rho(R) = rho_-."""
-    x = radius
-    return rho_minus / (1 - x**2 / (3 * (x / np.tanh(x) - 1)))
-
-
 @pytest.mark.parametrize("ranks", [1, pytest.param(2, marks=pytest.mark.mpi)])
 def test_sweep_run(tmp_path, ranks):
     """Two radii times two iteration limits: the members with max_iterations = 1 fail and are
@@ -123,7 +117,7 @@ def test_sweep_run(tmp_path, ranks):
     for row in rows[1::2]:
         assert (out / row["member"] / "summary.json").is_file()
         assert float(row["charge.surface_rho_mean_C_m3"]) == pytest.approx(rho_minus, rel=1e-9)
-        rho0 = exact_rho0(float(row["radius"]), rho_minus)
+        rho0 = exact_sphere.surface_mean_rho0(rho_minus, float(row["radius"]))
         assert float(row["charge.rho0_C_m3"]) == pytest.approx(rho0, rel=0.01)
     assert not (out / rows[0]["member"]).exists()
     assert (out / "sweep.png").stat().st_size > 10_000

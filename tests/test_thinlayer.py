@@ -13,10 +13,11 @@ import importlib.util
 import math
 from pathlib import Path
 
+import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom, load_summary, write_case
+from conftest import body_case, giantatom, load_summary, sphere, write_case
 from solver import thinlayer
 from solver.backend import MPI
 from solver.case import parse_case
@@ -29,21 +30,9 @@ SIZES = (10.0, 30.0, 100.0, 1000.0)
 
 
 def thin_sphere(radius: float, extra: str = "", model: str = "") -> str:
-    return f"""
-[material]
-lambda = "1 um"
-[geometry]
-unit = "um"
-[[geometry.body]]
-shape = "sphere"
-radius = {radius}
-[mesh]
-far_field = 3
-[model]
-kind = "thin-layer"
-{model}
-{extra}
-"""
+    return body_case(
+        sphere(radius), far_field=3, extra=f'[model]\nkind = "thin-layer"\n{model}\n{extra}'
+    )
 
 
 def solve(text: str):
@@ -57,15 +46,6 @@ def solve(text: str):
 
 
 # Exact neutral sphere (physics.md section 1 and 3), x = R/lambda, closure surface-mean.
-def exact_surface_ratio(x: float) -> float:
-    """rho(R)/rho0 = 1 - x^2 / (3 (x coth x - 1))."""
-    return 1.0 - x * x / (3.0 * (x / math.tanh(x) - 1.0))
-
-
-def exact_g(x: float) -> float:
-    return (x / 3.0) / (x * x / (3.0 * (x / math.tanh(x) - 1.0)) - 1.0)
-
-
 def exact_E_max(x: float, rho0: float) -> float:
     """max over r of the radial field, V/m (lengths in lambda = 1 um), overflow-free for
     large x: cosh(r)/cosh(x) etc. written with exp(r - x)."""
@@ -86,14 +66,14 @@ def errors(spheres) -> dict[str, np.ndarray]:
     material = Material(LAMBDA)
     out = {"rho0": [], "E_max": [], "spin": [], "surface_rho_rms": []}
     for x, (_, sol, _, spins, summary) in spheres.items():
-        rho0_exact = material.rho_minus / exact_surface_ratio(x)
+        rho0_exact = material.rho_minus / exact_sphere.surface_ratio(x)
         c = summary["charge"]
         out["rho0"].append(c["rho0_C_m3"] / rho0_exact - 1.0)
         out["E_max"].append(c["E_max_V_m"] / exact_E_max(x, rho0_exact) - 1.0)
         # spin speed at the equator (spin axis z): the samples with |n_z| < 0.05
         equator = np.abs(sol.surface.n[..., 2]) < 0.05
         speed = np.linalg.norm(spins.v[0], axis=-1)[equator]
-        out["spin"].append(speed.mean() / (material.v_0 * exact_g(x)) - 1.0)
+        out["spin"].append(speed.mean() / (material.v_0 * exact_sphere.spin_g(x)) - 1.0)
         rho = sol.rho_surface / material.rho_minus - 1.0
         out["surface_rho_rms"].append(float(np.sqrt(np.mean(rho**2))))
     return {k: np.array(v) for k, v in out.items()}
@@ -145,7 +125,7 @@ def test_sphere_in_a_field():
     case, _, _, _, summary = solve(thin_sphere(x, f"[magnetic]\napplied_field = [0, 0, {B}]"))
     R = x * LAMBDA
     mu0 = 1.25663706212e-6
-    exact = -(2 * math.pi * R**3 * B / mu0) * (1 - 3 / x / math.tanh(x) + 3 / x**2)
+    exact = float(exact_sphere.london_moment(x, B))
     m = summary["magnetic"]["moment_A_m2"]
     assert m[2] == pytest.approx(exact, rel=1e-3)
     assert abs(m[0]) + abs(m[1]) < 1e-5 * abs(exact)
@@ -161,7 +141,7 @@ def test_sphere_in_a_field():
     shift = 1.602176634e-19 * LAMBDA * 1.5 * B / 9.1093837015e-31
     assert sorted([up, down]) == pytest.approx([v0 - shift, v0 + shift], rel=0.01)
     # the slower one stops at B_s (2/3) g(x) / (coth x - 1/x) (physics.md), here to O(lambda/R)
-    stop = case.material.B_s * 2 / 3 * exact_g(x) / (1 / math.tanh(x) - 1 / x)
+    stop = case.material.B_s * 2 / 3 * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
     assert B * v0 / shift == pytest.approx(stop, rel=0.015)
 
 
