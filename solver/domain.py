@@ -9,6 +9,7 @@ tags, written in parallel, and mesh.json with the mesh report and what the mesh 
 and read back on any number of ranks (``[mesh] file``): large meshes are made once.
 """
 
+import contextlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -107,6 +108,13 @@ class Domain:
         region[self.cell_tags.indices] = self.cell_tags.values
         return region
 
+    @cached_property
+    def body_indicator(self) -> fem.Function:
+        """1 in the bodies, 0 in the vacuum (DG0): picks the body side of a surface facet."""
+        indicator = fem.Function(fem.functionspace(self.mesh, ("DG", 0)))
+        indicator.x.array[:] = (self.cell_region != meshes.VACUUM).astype(float)
+        return indicator
+
     def integrate(self, integrand: ufl.Form) -> float:
         """Global value of a scalar integral."""
         local = fem.assemble_scalar(fem.form(integrand))
@@ -136,10 +144,7 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
     or read the saved mesh of ``[mesh] file``."""
     if case.mesh.file is not None:
         return read_domain(case, comm)
-    if comm.rank == 0:
-        gmsh.initialize(interruptible=False)
-        gmsh.option.setNumber("General.Terminal", 0)
-    try:
+    with meshes.gmsh_session() if comm.rank == 0 else contextlib.nullcontext():
         report = on_root(comm, lambda: _mesh_on_root(case, msh_file))
         # Body surfaces are interior facets: integrals over them need both cells of every
         # facet on the rank that owns it, hence ghosted cells across shared facets.
@@ -148,9 +153,6 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
             gmsh.model if comm.rank == 0 else None, comm, 0, gdim=3, partitioner=partitioner
         )
         data.cell_tags.name, data.facet_tags.name = "cell_tags", "facet_tags"  # save_mesh
-    finally:
-        if comm.rank == 0:
-            gmsh.finalize()
     return Domain(
         mesh=data.mesh,
         cell_tags=data.cell_tags,

@@ -32,7 +32,7 @@ log = logging.getLogger("giantatom")
 # Option names this module put into PETSc's options database (the rest are a user's).
 _DEFAULTS_SET: set[str] = set()
 
-_REASONS = {v: k for k, v in PETSc.KSP.ConvergedReason.__dict__.items() if not k.startswith("_")}
+REASONS = {v: k for k, v in PETSc.KSP.ConvergedReason.__dict__.items() if not k.startswith("_")}
 
 
 @dataclass
@@ -154,7 +154,7 @@ class SPDSolver:
             its = self.ksp.getIterationNumber()
             if reason <= 0:
                 raise SolveError(
-                    f"the {label} solve did not converge ({_REASONS.get(reason, reason)}) after "
+                    f"the {label} solve did not converge ({REASONS.get(reason, reason)}) after "
                     f"{its} CG iterations; residual norm {self.ksp.getResidualNorm():.3e}. "
                     "Try a finer or better-graded mesh, or raise solver.max_iterations"
                 )
@@ -188,8 +188,9 @@ def _assemble(form: fem.Form | None, vector: PETSc.Vec | None) -> PETSc.Vec:
 def dirichlet_rhs(
     solver: SPDSolver, L: fem.Form | None, vector: PETSc.Vec | None = None
 ) -> PETSc.Vec:
-    """Right-hand side of ``L`` for a solver with Dirichlet conditions: lifted by their current
-    values and holding them in the constrained rows. Without ``L`` (no source) ``vector``, a
+    """Right-hand side of ``L`` for a solver with Dirichlet conditions (its compiled ``form``
+    and ``bcs``: an SPDSolver or magnetic.CurlCurlSolver): lifted by their current values and
+    holding them in the constrained rows. Without ``L`` (no source) ``vector``, a
     ghosted vector of the space, gets the lifted boundary values alone."""
     vector = _assemble(L, vector)
     fem.petsc.apply_lifting(vector, [solver.form], bcs=[solver.bcs])

@@ -36,11 +36,9 @@ from solver.case import Case, MagneticSpec
 from solver.charge import field_values
 from solver.domain import Domain
 from solver.errors import SolveError
-from solver.linalg import SolveStats, assemble_rhs
+from solver.linalg import REASONS, SolveStats, assemble_rhs, dirichlet_rhs
 from solver.log import log
 from solver.units import MU_0
-
-_REASONS = {v: k for k, v in PETSc.KSP.ConvergedReason.__dict__.items() if not k.startswith("_")}
 
 
 def curl_curl_form(domain: Domain, a, w, eps: fem.Constant) -> ufl.Form:
@@ -182,6 +180,7 @@ class CurlCurlSolver:
         max_it: int,
     ):
         start = time.perf_counter()
+        self.form, self.bcs = a_form, bcs  # for the right-hand sides (linalg.dirichlet_rhs)
         self.matrix = fem.petsc.assemble_matrix(a_form, bcs=bcs)
         self.matrix.assemble()
         self.matrix.setOption(PETSc.Mat.Option.SPD, True)
@@ -216,7 +215,7 @@ class CurlCurlSolver:
         its = self.ksp.getIterationNumber()
         if reason <= 0:
             raise SolveError(
-                f"the magnetic {label} solve did not converge ({_REASONS.get(reason, reason)})"
+                f"the magnetic {label} solve did not converge ({REASONS.get(reason, reason)})"
                 + (f" after {its} CG iterations" if self.kind == "iterative" else "")
                 + '; raise solver.max_iterations, or use magnetic.solver = "direct" (MUMPS, '
                 "the robust choice)",
@@ -281,13 +280,8 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
         g.x.array[:] = 0.0
         g.interpolate(far_field, cells0=boundary_cells)
         g.x.scatter_forward()
-        with b.localForm() as local:  # the equation has no source: only the lifted bc
-            local.set(0.0)
-        fem.petsc.apply_lifting(b, [a_form], bcs=[[bc]])
-        b.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
-        fem.petsc.set_bc(b, [bc])
         u = fem.Function(V, name=label)
-        solver.solve(b, u, label, stats)
+        solver.solve(dirichlet_rhs(solver, None, b), u, label, stats)  # no source: the bc alone
         return u
 
     center_c = fem.Constant(mesh, center)
@@ -360,7 +354,7 @@ def surface_normal_current(sol: MagneticSolution) -> tuple[float, float]:
     so their ratio is a mesh-quality diagnostic, not a conservation check: see
     ``current_balance`` for that."""
     domain = sol.domain
-    inside = _body_indicator(domain)
+    inside = domain.body_indicator
     J = sol.current_density()
     n = ufl.FacetNormal(domain.mesh)
     # n(side) is the outward normal of that side's cell: on the body side it leaves the body.
@@ -374,13 +368,6 @@ def surface_normal_current(sol: MagneticSolution) -> tuple[float, float]:
         domain.integrate(abs(outward) * surfaces) * area,
         domain.integrate(along * surfaces) * area,
     )
-
-
-def _body_indicator(domain: Domain) -> fem.Function:
-    """1 in body cells, 0 in vacuum cells (DG0)."""
-    inside = fem.Function(fem.functionspace(domain.mesh, ("DG", 0)))
-    inside.x.array[:] = (domain.cell_region != meshes.VACUUM).astype(float)
-    return inside
 
 
 def current_balance(sol: MagneticSolution) -> tuple[float, np.ndarray]:

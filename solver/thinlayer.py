@@ -324,16 +324,9 @@ def _field_traces(
 def body_normal(domain: Domain) -> ufl.core.expr.Expr:
     """The outward normal of the bodies on their surfaces (interior facets): the normal of the
     body side."""
-    indicator = body_indicator(domain)
+    indicator = domain.body_indicator
     normal = ufl.FacetNormal(domain.mesh)
     return indicator("+") * normal("+") + indicator("-") * normal("-")
-
-
-def body_indicator(domain: Domain) -> fem.Function:
-    """1 in the bodies, 0 in the vacuum (DG0): picks the body side of a surface facet."""
-    indicator = fem.Function(fem.functionspace(domain.mesh, ("DG", 0)))
-    indicator.x.array[:] = (domain.cell_region != meshes.VACUUM).astype(float)
-    return indicator
 
 
 def layer_field_max(
@@ -676,9 +669,7 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
         sol.stats,
         bcs=[bc],
     )
-    indicator = body_indicator(domain)
-    normal = ufl.FacetNormal(mesh)
-    n_body = indicator("+") * normal("+") + indicator("-") * normal("-")
+    n_body = body_normal(domain)
     w = ufl.TestFunction(V)
     direction = fem.Constant(mesh, np.zeros(3))
     rhs_form = fem.form(-ufl.dot(direction, n_body) * w("+") * domain.dS(domain.body_tags))
