@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import meshes
-from solver.backend import MPI, PETSc, fem, ufl
+from solver.backend import PETSc, fem, ufl
 from solver.case import Case
 from solver.domain import Domain
 from solver.errors import SolveError
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs
 from solver.log import log
+from solver.parallel import global_max, global_min
 from solver.units import EPS_0
 
 
@@ -201,10 +202,6 @@ def field_values(domain: Domain, expr: ufl.core.expr.Expr, degree: int) -> list[
     return [values[domain.cell_dofs(W, tag)] for tag in domain.body_tags]
 
 
-def _global_max(comm: MPI.Comm, values: np.ndarray) -> float:
-    return comm.allreduce(float(np.max(values, initial=-np.inf)), op=MPI.MAX)
-
-
 def _max_field_rho0(
     domain: Domain, fields: list[list[np.ndarray]], charge_field, E_m: float, guess: np.ndarray
 ) -> np.ndarray:
@@ -218,7 +215,7 @@ def _max_field_rho0(
         E = sum(rho0[b] * fields[b][m] for b in range(n))
         if charge_field is not None:
             E = E + charge_field[m]
-        return _global_max(domain.comm, np.linalg.norm(E, axis=1))
+        return global_max(domain.comm, np.linalg.norm(E, axis=1))
 
     return max_field_closure(domain, max_field, E_m, guess)
 
@@ -422,9 +419,9 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
                 "net_charge_C": float(charges[m]),
                 "net_charge_requested_C": case.geometry.bodies[m].net_charge,
                 "surface_rho_mean_C_m3": float(means[m]),
-                "surface_rho_min_C_m3": -_global_max(comm, -surface),
-                "surface_rho_max_C_m3": _global_max(comm, surface),
-                "E_max_V_m": _global_max(comm, np.linalg.norm(E_nodes[m], axis=1)),
+                "surface_rho_min_C_m3": global_min(comm, surface),
+                "surface_rho_max_C_m3": global_max(comm, surface),
+                "E_max_V_m": global_max(comm, np.linalg.norm(E_nodes[m], axis=1)),
                 "volume_m3": float(sol.volumes[m] * lam**3),
                 "area_m2": float(sol.areas[m] * lam**2),
             }

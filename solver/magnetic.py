@@ -38,6 +38,7 @@ from solver.domain import Domain
 from solver.errors import SolveError
 from solver.linalg import REASONS, SolveStats, assemble_rhs, dirichlet_rhs
 from solver.log import log
+from solver.parallel import global_max
 from solver.units import MU_0
 
 
@@ -343,10 +344,6 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     )
 
 
-def _global_max(comm: MPI.Comm, values: np.ndarray) -> float:
-    return comm.allreduce(float(np.max(values, initial=0.0)), op=MPI.MAX)
-
-
 def surface_normal_current(sol: MagneticSolution) -> tuple[float, float]:
     """(int |J.n| dS, int |J| dS) over the body surfaces, A, J taken on the body side.
 
@@ -422,8 +419,8 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
             {
                 "name": name,
                 "moment_A_m2": sol.body_moments[k],
-                "B_max_inside_T": _global_max(comm, np.linalg.norm(B_nodes[k], axis=1)),
-                "J_max_A_m2": _global_max(comm, np.linalg.norm(J_nodes[k], axis=1)),
+                "B_max_inside_T": global_max(comm, np.linalg.norm(B_nodes[k], axis=1)),
+                "J_max_A_m2": global_max(comm, np.linalg.norm(J_nodes[k], axis=1)),
                 "circulating_current_A": circulating[k],
             }
         )

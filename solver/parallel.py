@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from solver.backend import MPI
 from solver.errors import GiantAtomError
 
@@ -37,13 +39,14 @@ def on_root(comm: MPI.Comm, work: Callable[[], Any]) -> Any:
     return result
 
 
-def agree(comm: MPI.Comm, error: GiantAtomError | None) -> None:
-    """Raise on every rank if any rank hit ``error`` (e.g. a local check before a collective)."""
-    errors = comm.allgather(None if error is None else (type(error), error.message, error.key))
-    for failure in errors:
-        if failure is not None:
-            kind, message, key = failure
-            raise kind(message, key)
+def global_max(comm: MPI.Comm, values: np.ndarray) -> float:
+    """The largest of the local ``values`` of every rank (-inf if there are none)."""
+    return comm.allreduce(float(np.max(values, initial=-np.inf)), op=MPI.MAX)
+
+
+def global_min(comm: MPI.Comm, values: np.ndarray) -> float:
+    """The smallest of the local ``values`` of every rank (inf if there are none)."""
+    return comm.allreduce(float(np.min(values, initial=np.inf)), op=MPI.MIN)
 
 
 def peak_memory(comm: MPI.Comm) -> dict:

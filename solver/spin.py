@@ -49,12 +49,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver.backend import MPI, dolfinx, fem, ufl
+from solver.backend import dolfinx, fem, ufl
 from solver.case import Case
 from solver.charge import ChargeSolution
 from solver.linalg import SolveStats, SPDSolver, dirichlet_rhs
 from solver.log import log
 from solver.magnetic import MagneticSolution
+from solver.parallel import global_max
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
 SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
@@ -267,8 +268,9 @@ def summarize(sol: SpinSolution, case: Case) -> dict:
         speeds = []
         for _, sigma in SPINS:
             values = surface_values(sol, [velocity(sigma, m) for m in bodies], space)
-            local = max(float(np.linalg.norm(v, axis=1).max(initial=0.0)) for v in values)
-            speeds.append(domain.comm.allreduce(local, op=MPI.MAX))
+            speeds.append(
+                global_max(domain.comm, np.concatenate([np.linalg.norm(v, axis=1) for v in values]))
+            )
         return speeds
 
     shift = surface_max(lambda sigma, m: sol.velocity_shift(sigma, applied=False))

@@ -57,6 +57,7 @@ from solver.charge import BodyWeights, electric_field, max_field_closure, poisso
 from solver.domain import Domain
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from solver.log import log
+from solver.parallel import global_max, global_min
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E, MU_0
 
 # The nodes of a quadratic triangle on every surface facet, in VTK order: vertices, then the
@@ -422,11 +423,6 @@ def _sharp_samples(surface: Surface) -> np.ndarray:
     return sharp
 
 
-def _global(comm, values: np.ndarray, op) -> float:
-    fn, start = (np.max, -np.inf) if op is MPI.MAX else (np.min, np.inf)
-    return comm.allreduce(float(fn(values, initial=start)), op=op)
-
-
 def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
     """The thin-layer charge sector for every body of the case."""
     material, spec = case.material, case.charge
@@ -504,7 +500,7 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
         # Deeper than the layer E = E0, whose components are harmonic in a body (div E0 is
         # uniform there): |E0| is subharmonic, so its maximum over the bulk lies on the bulk's
         # boundary, the bottom of the searched depth. The layer search covers the whole body.
-        return _global(domain.comm, field_maxima(rho0, m)[0], MPI.MAX)
+        return global_max(domain.comm, field_maxima(rho0, m)[0])
 
     # Closure. rho at the surface is rho0 + sigma/(lambda k), affine in the rho0 of the bodies
     # through sigma: its area means are a small dense system, as in the full model.
@@ -767,7 +763,7 @@ def summarize(
         mine = surface.body == m
         rho = sol.rho_surface[mine]
         E_layer, depth_at = sol.E_max[mine], sol.E_max_depth[mine]
-        E_max = _global(comm, E_layer, MPI.MAX)
+        E_max = global_max(comm, E_layer)
         sharp = sol.sharp[mine]
         bodies.append(
             {
@@ -776,18 +772,18 @@ def summarize(
                 "net_charge_C": float(charges[m]),
                 "net_charge_requested_C": case.geometry.bodies[m].net_charge,
                 "surface_rho_mean_C_m3": float(means[m]),
-                "surface_rho_min_C_m3": _global(comm, rho, MPI.MIN),
-                "surface_rho_max_C_m3": _global(comm, rho, MPI.MAX),
+                "surface_rho_min_C_m3": global_min(comm, rho),
+                "surface_rho_max_C_m3": global_max(comm, rho),
                 "E_max_V_m": float(E_max),
                 "volume_m3": float(sol.volumes[m] * lam**3),
                 "area_m2": float(sol.areas[m] * lam**2),
                 "thin_layer": {
                     "layer_charge_C": float(sol.layer_charge[m]),
                     "layer_potential_V": float(sol.layer_potential[m]),
-                    "decay_rate_min_per_lambda": _global(comm, sol.decay[mine], MPI.MIN),
-                    "decay_rate_max_per_lambda": _global(comm, sol.decay[mine], MPI.MAX),
-                    "surface_charge_min_C_m2": _global(comm, sol.sigma[mine], MPI.MIN),
-                    "surface_charge_max_C_m2": _global(comm, sol.sigma[mine], MPI.MAX),
+                    "decay_rate_min_per_lambda": global_min(comm, sol.decay[mine]),
+                    "decay_rate_max_per_lambda": global_max(comm, sol.decay[mine]),
+                    "surface_charge_min_C_m2": global_min(comm, sol.sigma[mine]),
+                    "surface_charge_max_C_m2": global_max(comm, sol.sigma[mine]),
                     "E_max_depth_m": float(_located_max(comm, E_layer, depth_at[..., None])[1][0])
                     * lam,
                     "depth_searched_m": float(sol.depth_limit[m] * lam),
@@ -847,7 +843,7 @@ def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | Non
     comm = sol.domain.comm
 
     def largest(pair) -> list[float]:
-        return [_global(comm, np.linalg.norm(v, axis=-1), MPI.MAX) for v in pair]
+        return [global_max(comm, np.linalg.norm(v, axis=-1)) for v in pair]
 
     speeds = largest(spins.v)
     summary = {
@@ -873,7 +869,7 @@ def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None
     B_surface = np.linalg.norm(magnetic.B_t, axis=-1)
     bodies = []
     for k, name in enumerate(sol.domain.body_names):
-        B_max = _global(comm, B_surface[sol.surface.body == k], MPI.MAX)
+        B_max = global_max(comm, B_surface[sol.surface.body == k])
         bodies.append(
             {
                 "name": name,
