@@ -441,14 +441,6 @@ def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
     mesh_file = t.string("file")
     if mesh_file is not None:
         mesh_file = (base_dir / mesh_file).resolve()
-        if mesh_file.suffix != ".xdmf":
-            raise CaseError(
-                f"must be a mesh.xdmf written by `giantatom mesh`, got {mesh_file.name!r}",
-                t.key("file"),
-            )
-        for needed in (mesh_file, mesh_file.with_suffix(".h5"), mesh_file.with_suffix(".json")):
-            if not needed.is_file():
-                raise CaseError(f"no such file: {needed}", t.key("file"))
     threads = t.integer("threads", MeshSpec.threads)
     if threads < 1:
         raise CaseError(f"must be at least 1, got {threads}", t.key("threads"))
@@ -464,18 +456,8 @@ def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
         threads=threads,
     )
     t.done("surface_size, layer, far_field, outer_radius, order, growth, far_size, file, threads")
-    if spec.file is not None and kind != "full":
-        raise CaseError(
-            f'a saved mesh is for the full model ([model] kind = "full"), not {kind!r}: the '
-            "thin-layer mesh is coarse and quick to make",
-            t.key("file"),
-        )
-    if spec.file is not None and spec.order > 2:
-        raise CaseError(
-            "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
-            "from XDMF",
-            t.key("file"),
-        )
+    if spec.file is not None:
+        check_mesh_file(spec.file, kind, spec.order, t.key("file"))
     if kind == "full":
         check_lambda_resolution(spec)
     if spec.outer_radius is None and spec.far_field < 1.5:
@@ -487,6 +469,28 @@ def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
     if spec.growth > 1.0:
         raise CaseError(f"must be at most 1, got {spec.growth:g}", t.key("growth"))
     return spec
+
+
+def check_mesh_file(path: Path, kind: str, order: int, key: str) -> None:
+    """A mesh saved by `giantatom mesh` ([mesh] file or --mesh, named by ``key``): mesh.xdmf
+    with its .h5 and .json, usable by this case's model and element order."""
+    if path.suffix != ".xdmf":
+        raise CaseError(f"must be a mesh.xdmf written by `giantatom mesh`, got {path.name!r}", key)
+    for needed in (path, path.with_suffix(".h5"), path.with_suffix(".json")):
+        if not needed.is_file():
+            raise CaseError(f"no such file: {needed}", key)
+    if kind != "full":
+        raise CaseError(
+            f'a saved mesh is for the full model ([model] kind = "full"), not {kind!r}: the '
+            "thin-layer mesh is coarse and quick to make",
+            key,
+        )
+    if order > 2:
+        raise CaseError(
+            "a saved mesh must be of order 1 or 2: DOLFINx 0.11 reads no cubic tetrahedra "
+            "from XDMF",
+            key,
+        )
 
 
 def check_lambda_resolution(spec: MeshSpec) -> None:

@@ -257,12 +257,10 @@ def _with_mesh(case, mesh: Path | None):
         return case
     from dataclasses import replace
 
-    if case.model.kind != "full":
-        raise CaseError(f"a saved mesh is for the full model, not {case.model.kind!r}", "--mesh")
+    from solver.case import check_mesh_file
+
     mesh = mesh.resolve()
-    for needed in (mesh, mesh.with_suffix(".h5"), mesh.with_suffix(".json")):
-        if mesh.suffix != ".xdmf" or not needed.is_file():
-            raise CaseError(f"needs a mesh.xdmf with its .h5 and .json, no {needed}", "--mesh")
+    check_mesh_file(mesh, case.model.kind, case.mesh.order, "--mesh")
     return replace(case, mesh=replace(case.mesh, file=mesh))
 
 

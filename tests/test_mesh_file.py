@@ -74,15 +74,15 @@ def test_a_mesh_for_other_settings_is_refused(saved, tmp_path, change, message):
 
 
 @pytest.mark.parametrize(
-    ("line", "key"),
+    ("line", "key", "message"),
     [
-        ('file = "nowhere/mesh.xdmf"', "mesh.file"),
-        ('file = "mesh.msh"', "mesh.file"),
-        ("threads = 0", "mesh.threads"),
-        ('file = "m.xdmf"\nfar_size = 2', "mesh.file"),  # with order = 3 (below)
+        ('file = "nowhere/mesh.xdmf"', "mesh.file", "no such file"),
+        ('file = "mesh.msh"', "mesh.file", "must be a mesh.xdmf"),
+        ("threads = 0", "mesh.threads", "must be at least 1"),
+        ('file = "m.xdmf"\nfar_size = 2', "mesh.file", "order 1 or 2"),  # order = 3 (below)
     ],
 )
-def test_bad_mesh_keys(tmp_path, line, key):
+def test_bad_mesh_keys(tmp_path, line, key, message):
     for name in ("m.xdmf", "m.h5", "m.json"):
         (tmp_path / name).write_text("")
     text = TEXT.replace("[mesh]", f"[mesh]\n{line}")
@@ -90,3 +90,4 @@ def test_bad_mesh_keys(tmp_path, line, key):
         text = text.replace("order = 2", "order = 3")
     proc = giantatom("check", str(write_case(tmp_path, text)))
     assert proc.returncode == 2 and f"error: {key}:" in proc.stderr
+    assert message in proc.stderr
