@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import exact_sphere
 import numpy as np
 import pytest
 
@@ -25,6 +26,9 @@ COARSE = {"radius": 3.0, "surface_size": 0.5, "layer": 2.0}
 def test_surface_mean():
     case, _, s = solve(sphere_case(**COARSE))
     assert s["surface_rho_mean_C_m3"] == pytest.approx(case.material.rho_minus, rel=1e-9)
+    exact = exact_sphere.surface_mean_rho0(case.material.rho_minus, COARSE["radius"])
+    print(f"surface-mean rho0 {s['rho0_C_m3']:.6g}, exact {exact:.6g}")
+    assert s["rho0_C_m3"] == pytest.approx(exact, rel=0.01)
 
 
 def test_max_field():

@@ -143,6 +143,8 @@ def test_sphere_in_a_field():
     # the slower one stops at B_s (2/3) g(x) / (coth x - 1/x) (physics.md), here to O(lambda/R)
     stop = case.material.B_s * 2 / 3 * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
     assert B * v0 / shift == pytest.approx(stop, rel=0.015)
+    # ... and so does the computed slower speed, extrapolated linearly in B to zero
+    assert B * v0 / (v0 - min(up, down)) == pytest.approx(stop, rel=0.015)
 
 
 def test_one_millimetre_sphere_on_two_ranks(tmp_path):
