@@ -185,11 +185,10 @@ class Results:
         for figure in FIGURES:
             if figure == "profile":
                 ok = bool(self.probes)
+            elif figure == "spin":  # the pair figure_spin draws, from either file
+                ok = any({up, down} <= names | layer for up, down, *_ in SPIN_PAIRS)
             elif figure in NEEDS:
-                ok = all(n in names for n in NEEDS[figure]) or (
-                    figure == "spin"
-                    and ({"J_up", "J_down"} <= names or {"v_up", "v_down"} <= layer)
-                )
+                ok = all(n in names for n in NEEDS[figure])
             else:
                 ok = {"rho", "E", "region"} <= names
             if ok:

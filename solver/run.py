@@ -88,7 +88,7 @@ def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields
             output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, values]))
 
 
-def _report(summary: dict, out: Path, unit: str) -> None:
+def _report(summary: dict, out: Path) -> None:
     m, c, g = summary["material"], summary["charge"], summary["geometry"]
     lines = [
         "",
@@ -307,6 +307,6 @@ def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTime
     on_root(comm, finish)
     if case.output.figures != ():
         on_root(comm, lambda: _figures(case, results.path))
-    _report(summary, results.final, case.geometry.unit)
+    _report(summary, results.final)
     results.commit()
     return results.final

@@ -145,12 +145,6 @@ class SurfaceFlux:
         vector.destroy()
         return values
 
-    def normal_derivative(self, u: fem.Function, name: str) -> fem.Function:
-        """du/dn on the vacuum side of the body surfaces (u harmonic in the vacuum)."""
-        return self.lumped(
-            -ufl.inner(ufl.grad(u), ufl.grad(self.test)) * self.domain.dx(meshes.VACUUM), name
-        )
-
     def mean_curvature(self) -> fem.Function:
         """H = (k1 + k2)/2 at the surface nodes, per lambda (> 0 where convex), from the
         surface divergence theorem: int div_S(phi_i e_c) dA = int 2 H n_c phi_i dA."""

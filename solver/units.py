@@ -29,11 +29,6 @@ LENGTH_UNITS: dict[str, float] = {
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ]+)\s*$")
 
 
-def length_unit(name: str) -> float:
-    """Metres per unit; KeyError if ``name`` is not a length unit."""
-    return LENGTH_UNITS[name]
-
-
 def parse_length(text: str) -> tuple[float, str]:
     """``"40 nm"`` -> (4e-8, "nm"). ValueError with a reason on anything else."""
     match = _QUANTITY.match(text)
