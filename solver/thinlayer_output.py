@@ -247,23 +247,20 @@ def _gather_surface(sol: ThinLayerSolution, arrays: dict[str, np.ndarray]):
 def write_probes(
     case: Case,
     sol: ThinLayerSolution,
-    spaces: FieldSpaces,
+    bulk: list[Field],
     magnetic: ThinLayerMagnetic | None,
     out: Path,
-) -> list[str]:
-    """probe_<name>.csv with the layer resolved by its 1D profile; returns the header."""
+) -> None:
+    """probe_<name>.csv with the layer resolved by its 1D profile: the bulk fields sampled,
+    and inside a body replaced by the layer's profile at the point's depth."""
+    if not case.probes:
+        return
     domain = sol.domain
     axis = np.array(case.spin.axis)
-    phi = sol.phi0_free + sol.phi_layer
-    functions = {
-        "region": fields.region_field(spaces).function,
-        "phi": spaces.everywhere(phi, "phi"),
-        "E": spaces.everywhere(sol.electric_field(phi), "E"),
-    }
+    functions = {f.name: f.function for f in bulk}
     columns = [("region", functions["region"], 0), ("phi", functions["phi"], 0)]
     columns += [(f"E{c}", functions["E"], i) for i, c in enumerate("xyz")]
-    if magnetic is not None:
-        functions["B"] = spaces.everywhere(magnetic.field(), "B")
+    if magnetic is not None:  # B in the bodies is the layer's (_probe_rows), zero in the bulk
         columns += [(f"B{c}", functions["B"], i) for i, c in enumerate("xyz")]
     layer = {"sigma": sol.sigma, "k": sol.decay}
     if magnetic is not None:
@@ -280,7 +277,6 @@ def write_probes(
             continue
         rows = _probe_rows(sol, case, points / domain.lambda_in_units, values, gathered, axis)
         output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, rows]))
-    return header
 
 
 def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
@@ -354,7 +350,7 @@ def run_thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) 
         if case.output.fields and "vtx" in case.output.formats:
             output.write_vtx(domain, bulk, folder / "fields.bp")
         surface_docs = write_surface(solution, case, magnetic, spins, folder)
-        write_probes(case, solution, spaces, magnetic, folder)
+        write_probes(case, solution, bulk, magnetic, folder)
     log.info(
         "thin-layer model: the layer (lambda = %.3g m) is analytic; surface fields in "
         "surface.vtu, probes resolve it with exp(-depth/lambda)",
