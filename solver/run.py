@@ -194,7 +194,7 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
         if domain.report.model_kind == "thin-layer":
-            summary = _thin_layer(case, domain, comm, timer, results.path)
+            summary = _thin_layer(case, domain, timer, results.path)
             return _finish(case, comm, summary, results, timer)
         if case.model.kind == "auto":
             log.info(
@@ -234,31 +234,36 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             if case.output.fields and "vtx" in case.output.formats:
                 output.write_vtx(domain, all_fields, results.path / "fields.bp")
             _write_probes(case, domain, results.path, all_fields)
-            summary = {
-                "case": case.name,
-                "material": case.material.summary(),
-                "geometry": _geometry_summary(case, charge_summary),
-                "mesh": mesh_summary(domain, solution.space.dofmap.index_map.size_global),
+            sections = {
                 "charge": charge_summary,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "spin": spin_summary,
                 "fields": fields.field_documentation(all_fields),
-                "run": {"ranks": comm.size, "versions": backend.versions()},
             }
+            summary = _summary(case, domain, solution.space.dofmap.index_map.size_global, sections)
         return _finish(case, comm, summary, results, timer)
 
 
-def _geometry_summary(case: Case, charge_summary: dict) -> dict:
-    bodies = charge_summary["bodies"]
+def _summary(case: Case, domain: Domain, dofs: int, sections: dict) -> dict:
+    """summary.json around the sectors' ``sections`` (with "charge"): the case, material,
+    geometry, mesh and run, the same for both models."""
+    bodies = sections["charge"]["bodies"]
     return {
-        "unit": case.geometry.unit,
-        "volume_m3": sum(b["volume_m3"] for b in bodies),
-        "area_m2": sum(b["area_m2"] for b in bodies),
-        "bodies": [b.name for b in case.geometry.bodies],
+        "case": case.name,
+        "material": case.material.summary(),
+        "geometry": {
+            "unit": case.geometry.unit,
+            "volume_m3": sum(b["volume_m3"] for b in bodies),
+            "area_m2": sum(b["area_m2"] for b in bodies),
+            "bodies": [b.name for b in case.geometry.bodies],
+        },
+        "mesh": mesh_summary(domain, dofs),
+        **sections,
+        "run": {"ranks": domain.comm.size, "versions": backend.versions()},
     }
 
 
-def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, folder) -> dict:
+def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> dict:
     """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
     from solver import thinlayer_output
 
@@ -271,23 +276,15 @@ def _thin_layer(case: Case, domain: Domain, comm: MPI.Comm, timer: StageTimer, f
         smallest / domain.lambda_m,
     )
     sections = thinlayer_output.run_thin_layer(case, domain, timer, folder)
-    charge_summary = sections["charge"]
-    return {
-        "case": case.name,
-        "material": case.material.summary(),
-        "geometry": _geometry_summary(case, charge_summary),
-        "mesh": mesh_summary(domain, sections["dofs"]),
-        "model": {
-            "kind": "thin-layer",
-            "requested": case.model.kind,
-            "smallest_dimension_m": smallest,
-            "resolution": case.model.resolution,
-        },
-        **{k: sections[k] for k in ("charge", "magnetic", "spin") if k in sections},
-        "fields": sections["fields"],
-        "surface_fields": sections["surface_fields"],
-        "run": {"ranks": comm.size, "versions": backend.versions()},
+    model = {
+        "kind": "thin-layer",
+        "requested": case.model.kind,
+        "smallest_dimension_m": smallest,
+        "resolution": case.model.resolution,
     }
+    names = ("charge", "magnetic", "spin", "fields", "surface_fields")
+    ordered = {"model": model, **{k: sections[k] for k in names if k in sections}}
+    return _summary(case, domain, sections["dofs"], ordered)
 
 
 def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTimer) -> Path:
