@@ -228,12 +228,7 @@ def solve_conductors(case: Case, domain: Domain, space, flux: SurfaceFlux, stats
     k = fem.Function(flux.space, name="k")
     k.x.array[flux.all_nodes] = decay_rate(H.x.array[flux.all_nodes])
     k.x.scatter_forward()
-    inside = [fem.locate_dofs_topological(space, 3, domain.body_cells(t)) for t in domain.body_tags]
-    on_surface = [
-        fem.locate_dofs_topological(space, 2, domain.surface_facets(t)) for t in domain.body_tags
-    ]
-    surface_dofs = np.concatenate(on_surface)
-    bulk = [np.setdiff1d(dofs, surface_dofs).astype(np.int32) for dofs in inside]
+    bulk = bulk_dofs(domain, space)
     # The bulk of the bodies takes no part; it is set to psi_j's constant there (1 in body j,
     # 0 in the others), so that psi_j and the potential of the layers are smooth in the bodies.
     g = fem.Function(space)
@@ -314,6 +309,14 @@ def _field_traces(
     E += (surface.values(mesh, E_n) - np.einsum("fpi,fpi->fp", E, n))[..., None] * n
     Gn = np.einsum("fpij,fpj->fpi", surface.values(mesh, gradient), n)
     return E, Gn
+
+
+def bulk_dofs(domain: Domain, space: fem.FunctionSpace) -> list[np.ndarray]:
+    """Per body, the dofs of ``space`` inside it and on no body surface: the bulk, which the
+    thin-layer vacuum problems fix."""
+    inside = [fem.locate_dofs_topological(space, 3, domain.body_cells(t)) for t in domain.body_tags]
+    surface = np.concatenate([domain.surface_dofs(space, t) for t in domain.body_tags])
+    return [np.setdiff1d(dofs, surface).astype(np.int32) for dofs in inside]
 
 
 def body_normal(domain: Domain) -> ufl.core.expr.Expr:
@@ -646,12 +649,7 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
     applied = np.array(case.magnetic.applied_field, dtype=float)
     log.info("thin-layer magnetic sector: perfect diamagnet, B = %s T", applied)
     # Only the vacuum carries psi: the nodes inside the bodies (not on their surfaces) are fixed.
-    inside = [fem.locate_dofs_topological(V, 3, domain.body_cells(t)) for t in domain.body_tags]
-    on_surface = [
-        fem.locate_dofs_topological(V, 2, domain.surface_facets(t)) for t in domain.body_tags
-    ]
-    fixed = np.setdiff1d(np.concatenate(inside), np.concatenate(on_surface)).astype(np.int32)
-    bc = fem.dirichletbc(0.0, fixed, V)
+    bc = fem.dirichletbc(0.0, np.concatenate(bulk_dofs(domain, V)), V)
     solver = SPDSolver(
         _vacuum_laplace(domain, V, domain.constant(2.0 / domain.outer_radius)),  # dipole decay
         "diamagnet",
