@@ -149,10 +149,7 @@ def _plot(args) -> None:
         results = figures.load_results(args.results)
         size = size or figures.figure_settings(results)[1]
         folder = results.path / "figures"
-        if name in results.available():
-            targets = figures.outputs(results, name, folder)
-        else:
-            targets = [(folder / name, None)]  # draw() says why not
+        targets = figures.outputs(results, name, folder)
         if args.out is not None and len(targets) == 1:
             targets = [(args.out, targets[0][1])]
         elif args.out is not None:  # one file per probe line: --out is their folder

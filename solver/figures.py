@@ -1036,7 +1036,10 @@ RENDERERS = {
 
 
 def outputs(results: Results, name: str, folder: Path) -> list[tuple[Path, str | None]]:
-    """The files figure ``name`` writes into ``folder``, each with the probe it shows."""
+    """The files figure ``name`` writes into ``folder``, each with the probe it shows; for a
+    figure this run has no data for (or no such figure), one placeholder: draw() says why."""
+    if name not in RENDERERS or name not in results.available():
+        return [(folder / name, None)]
     if name == "profile":
         return [(folder / f"profile_{p.name}.png", p.name) for p in results.probes]
     if name == "view":
@@ -1116,11 +1119,7 @@ def render_figures(
     written: list[Path] = []
     for name in names:
         try:
-            if name in RENDERERS and name in results.available():
-                targets = outputs(results, name, folder)
-            else:
-                targets = [(folder / name, None)]  # draw() raises with the reason
-            for target, probe in targets:
+            for target, probe in outputs(results, name, folder):
                 written.append(draw(results, name, target, size, clip, probe))
         except GiantAtomError as err:
             if strict:
