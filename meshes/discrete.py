@@ -12,9 +12,9 @@ import math
 import gmsh
 import numpy as np
 
+from meshes.shapes import file_scale
 from solver.case import Case
 from solver.errors import CaseError, MeshError
-from solver.units import LENGTH_UNITS
 
 geo = gmsh.model.geo
 
@@ -106,8 +106,7 @@ def build_discrete_body(case: Case):
     _, coords, _ = gmsh.model.mesh.getNodes()
     coords = coords.reshape(-1, 3)
     mid = 0.5 * (coords.min(axis=0) + coords.max(axis=0))
-    unit_m = LENGTH_UNITS[shape.file_unit] if shape.file_unit else case.geometry.unit_m
-    f = shape.scale * unit_m / case.material.lambda_m
+    f = file_scale(shape, case.geometry.unit_m, case.material.lambda_m)
     target = f * mid
     if shape.center is not None:
         target = np.array(shape.center) * case.geometry.unit_m / case.material.lambda_m

@@ -68,7 +68,6 @@ def _import(
     shape: Shape, unit_m: float, lambda_m: float, key: str
 ) -> tuple[DimTags, np.ndarray, float]:
     path = shape.path
-    suffix = path.suffix.lower()  # .msh bodies take the path of meshes/discrete.py
     # OpenCASCADE converts STEP/IGES coordinates to millimetres; BREP carries no unit.
     gmsh.option.setString("Geometry.OCCTargetUnit", "MM")
     try:
@@ -79,12 +78,7 @@ def _import(
     if not solids:
         raise MeshError(f"{path.name} contains no solid (closed volume)", f"{key}.path")
     occ.remove([dt for dt in dimtags if dt[0] != 3], recursive=True)
-    file_unit_m = unit_m
-    if shape.file_unit is not None:
-        file_unit_m = LENGTH_UNITS[shape.file_unit]
-    elif suffix in (".step", ".stp", ".iges", ".igs"):
-        file_unit_m = LENGTH_UNITS["mm"]
-    f = shape.scale * file_unit_m / lambda_m
+    f = file_scale(shape, unit_m, lambda_m)
     occ.dilate(solids, 0, 0, 0, f, f, f)
     lo, hi = _bbox(solids)
     mid = 0.5 * (lo + hi)
@@ -94,6 +88,17 @@ def _import(
         mid = target
     occ.synchronize()
     return solids, mid, 0.5 * float(np.linalg.norm(hi - lo))
+
+
+def file_scale(shape: Shape, unit_m: float, lambda_m: float) -> float:
+    """Lambdas per coordinate unit of a body file: its ``file_unit`` if given, else millimetres
+    for STEP/IGES (OpenCASCADE converts them so), else the geometry unit; times ``scale``."""
+    file_unit_m = unit_m
+    if shape.file_unit is not None:
+        file_unit_m = LENGTH_UNITS[shape.file_unit]
+    elif shape.path.suffix.lower() in (".step", ".stp", ".iges", ".igs"):
+        file_unit_m = LENGTH_UNITS["mm"]
+    return shape.scale * file_unit_m / lambda_m
 
 
 def _bbox(dimtags: DimTags) -> tuple[np.ndarray, np.ndarray]:
