@@ -161,35 +161,6 @@ class ChargeSolution:
         )
 
 
-class PoissonSource:
-    """The compiled source (lambda^2/eps0) rho of Poisson's equation for a density of the
-    form rho0_m + sum_j c_j (delta_mj - u_j); numbers enter as Constants, so one kernel serves
-    every closure and every basis solve."""
-
-    def __init__(self, domain: Domain, space: fem.FunctionSpace, profiles: list[fem.Function]):
-        n = len(profiles)
-        k = domain.constant
-        self.rho0 = [k(0.0) for _ in range(n)]
-        self.c = [k(0.0) for _ in range(n)]
-        self.delta = [[k(1.0 if m == j else 0.0) for j in range(n)] for m in range(n)]
-        w = ufl.TestFunction(space)
-        scale = k(domain.lambda_m**2 / EPS_0)  # -lap~ phi = (lambda^2/eps0) rho in lambda units
-        source = sum(
-            (self.rho0[m] + sum(self.c[j] * (self.delta[m][j] - u) for j, u in enumerate(profiles)))
-            * w
-            * quadrature(domain.dx, _degree(w))(tag)
-            for m, tag in enumerate(domain.body_tags)
-        )
-        self.form = fem.form(scale * source)
-        self.vector: PETSc.Vec | None = None
-
-    def assemble(self, rho0: np.ndarray, c: np.ndarray) -> PETSc.Vec:
-        for constant, value in zip(self.rho0 + self.c, [*rho0, *c], strict=True):
-            constant.value = value
-        self.vector = assemble_rhs(self.form, self.vector)
-        return self.vector
-
-
 def field_values(domain: Domain, expr: ufl.core.expr.Expr, degree: int) -> list[np.ndarray]:
     """A vector expression sampled at the nodes of a DG space, per body: arrays (n, 3).
 
@@ -274,8 +245,12 @@ def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:
 def _poisson_residual(sol: ChargeSolution, operator: PETSc.Mat) -> float:
     """||A phi - b|| / ||b|| for Poisson's equation with the full density: the check that the
     potential built from the profiles (module docstring) is the potential of rho."""
-    source = PoissonSource(sol.domain, sol.space, sol.profiles)
-    b = source.assemble(sol.rho0, sol.coefficients)
+    domain = sol.domain
+    w = ufl.TestFunction(sol.space)
+    dx = quadrature(domain.dx, _degree(w))
+    source = sum(sol.density(m) * w * dx(tag) for m, tag in enumerate(domain.body_tags))
+    # -lap~ phi = (lambda^2/eps0) rho in lambda units
+    b = assemble_rhs(fem.form(domain.constant(domain.lambda_m**2 / EPS_0) * source))
     r = b.duplicate()
     operator.mult(sol.phi.x.petsc_vec, r)
     r.axpy(-1.0, b)

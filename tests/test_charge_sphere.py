@@ -68,6 +68,9 @@ def test_neutral_and_closure(sphere):
     assert c["surface_rho_min_C_m3"] == pytest.approx(rho_surface, rel=0.01)
     assert c["surface_rho_max_C_m3"] == pytest.approx(rho_surface, rel=0.01)
     assert c["constitutive_residual"] < 1e-6
+    # phi built from the profiles is the potential of rho: Poisson's equation to the solver's
+    # tolerance (measured 5e-8)
+    assert c["poisson_residual"] < 1e-6
 
 
 def test_geometry_is_curved(sphere):
