@@ -2,14 +2,18 @@
 
 The package is organised by stage, in the order the data flows:
 
-    case.py      case file (TOML) -> validated dataclasses
+    case.py      case file (TOML) -> validated dataclasses (sweep.py: families of cases)
     material.py  London depth -> n_s, rho_-, E_m, B_s, v_0
     domain.py    gmsh model (built by the ``meshes`` package) -> distributed DOLFINx mesh
     charge.py    charge sector: screening profile, rho, phi, E, phi0/E0
-    probes.py    fields sampled along lines
+    magnetic.py  magnetic sector: London screening, A, B, J, moment
+    spin.py      spin sector: spin four-potential, velocities and currents per spin
+    thinlayer.py the thin-layer model for lambda << size (thinlayer_output.py: its outputs)
+    fields.py    output fields; probes.py: fields sampled along lines
     output.py    summary.json, ParaView files, CSV, atomic results directory
+    figures.py   pictures from a results directory (no DOLFINx)
     run.py       the pipeline that calls the stages in order
-    cli.py       the ``giantatom`` command
+    cli.py       the ``giantatom`` command (bench.py: ``giantatom bench``)
 
 Importing this package does not import DOLFINx; ``solver.backend`` does, in one place.
 """

@@ -14,6 +14,7 @@ import dolfinx
 import dolfinx.fem.petsc
 import dolfinx.io
 import dolfinx.io.gmsh
+import dolfinx.plot
 import ufl
 from dolfinx import fem, geometry, mesh
 from mpi4py import MPI

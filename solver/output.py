@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import dolfinx.plot
 import numpy as np
 
 from solver.backend import MPI, dolfinx

@@ -55,3 +55,19 @@ def test_backend_without_dolfinx_solver():
     assert result["attempts"] >= 1
     assert not result["loaded"]
     assert result["dofs"] == 125  # P2 on a 2x2x2 cube: 5^3 nodes
+
+
+def test_only_the_backend_imports_the_stack():
+    """``dolfinx_solver`` must be imported before DOLFINx: every module takes DOLFINx, PETSc,
+    MPI and UFL from solver.backend, none imports them itself (``import dolfinx.plot`` in
+    solver/output.py once could load DOLFINx first)."""
+    import re
+
+    direct = re.compile(r"^\s*(import|from)\s+(dolfinx|petsc4py|mpi4py|basix|ufl)\b", re.M)
+    sources = [*(ROOT / "solver").glob("*.py"), *(ROOT / "meshes").glob("*.py")]
+    offenders = [
+        p.relative_to(ROOT).as_posix()
+        for p in sources
+        if p.name != "backend.py" and direct.search(p.read_text())
+    ]
+    assert offenders == []
