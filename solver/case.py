@@ -147,6 +147,13 @@ class SolverSpec:
 
 FIELD_FORMATS = ("vtu", "vtx")
 # Pictures a run can draw into figures/ (solver/figures.py; README "Pictures").
+PIXELS = (64, 8192)  # the range of a picture's width and height
+
+
+def valid_pixels(n: int) -> bool:
+    return PIXELS[0] <= n <= PIXELS[1]
+
+
 FIGURES = ("charge", "field", "surface", "magnetic", "current", "spin", "profile", "view")
 
 
@@ -600,10 +607,10 @@ def _parse_output(t: _Table, case_path: Path) -> OutputSpec:
     if (
         not isinstance(size, list)
         or len(size) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and 64 <= v <= 8192 for v in size)
+        or not all(isinstance(v, int) and not isinstance(v, bool) and valid_pixels(v) for v in size)
     ):
         raise CaseError(
-            f"must be [width, height] in pixels, 64 to 8192 each, got {size!r}",
+            f"must be [width, height] in pixels, {PIXELS[0]} to {PIXELS[1]} each, got {size!r}",
             t.key("figure_size"),
         )
     spec = OutputSpec(

@@ -59,8 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("case", type=Path, metavar="CASE", help="case file (TOML)")
-        p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
-        p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+        _verbosity(p)
         return p
 
     run = add("run", "mesh, solve and write the results of a case (or of every sweep member)")
@@ -124,12 +123,17 @@ def _add_plot(sub) -> None:
         metavar="WxH",
         help="picture size in pixels, e.g. 1600x1200 (default: the case's [output] figure_size)",
     )
-    plot.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
-    plot.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    _verbosity(plot)
+
+
+def _verbosity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="store_true", help="more detail in the log")
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
 
 
 def _plot(args) -> None:
     from solver import figures
+    from solver.case import PIXELS, valid_pixels
 
     size = None
     if args.size:
@@ -139,8 +143,8 @@ def _plot(args) -> None:
             raise FigureError(
                 f"--size must be WIDTHxHEIGHT, like 1600x1200; got {args.size!r}"
             ) from None
-        if not (64 <= w <= 8192 and 64 <= h <= 8192):
-            raise FigureError(f"--size: 64 to 8192 pixels each, got {args.size!r}")
+        if not (valid_pixels(w) and valid_pixels(h)):
+            raise FigureError(f"--size: {PIXELS[0]} to {PIXELS[1]} pixels each, got {args.size!r}")
         size = (w, h)
     name = figures.FIELD_FIGURES[args.field] if args.field else args.figure
     if name is None:

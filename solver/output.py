@@ -120,9 +120,7 @@ def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fi
         grid.point_data[f.name] = values[:, 0] if bs == 1 else values
         arrays.append((f.name, bs))
     pieces = folder / name
-    if domain.comm.rank == 0:
-        pieces.mkdir(exist_ok=True)
-    domain.comm.Barrier()
+    on_root(domain.comm, lambda: pieces.mkdir(exist_ok=True))
     grid.save(pieces / f"part{domain.comm.rank}.vtu", binary=True, compression="lz4")
     index = folder / f"{name}.pvtu"
     if domain.comm.rank == 0:
