@@ -89,7 +89,6 @@ def _build_body(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
         for j, hole in enumerate(body.subtract):
             holes += build_shape(hole, unit_m, lambda_m, f"{key}.subtract[{j + 1}]")[0]
         dimtags, _ = occ.cut(dimtags, holes)
-        occ.synchronize()
         if not [dt for dt in dimtags if dt[0] == 3]:
             raise CaseError("removes the whole body", f"{key}.subtract")
     occ.synchronize()
@@ -97,6 +96,7 @@ def _build_body(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
 
 
 def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
+    volumes = [_volume(body) for body in bodies]
     for i in range(len(bodies)):
         for j in range(i + 1, len(bodies)):
             common, _ = occ.intersect(bodies[i], bodies[j], removeObject=False, removeTool=False)
@@ -105,7 +105,7 @@ def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
             if common:
                 occ.remove(common, recursive=True)
                 occ.synchronize()
-            if overlap > 1e-9 * min(_volume(bodies[i]), _volume(bodies[j])):
+            if overlap > 1e-9 * min(volumes[i], volumes[j]):
                 raise CaseError(
                     f"bodies {names[i]!r} and {names[j]!r} overlap (common volume "
                     f"{overlap:.3g} lambda^3); separate superconductors must not touch",
@@ -257,17 +257,22 @@ def _size_field(model: GeometryModel, case: Case) -> None:
     inside = _threshold(distance, spec.surface_size, h_far, spec.layer, spec.growth)
     outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
     body_volumes = [v for vols in model.body_volumes for v in vols]
+    restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]
+    _background(restricted, 16, h_far)
+
+
+def _background(sizes: list[int], curvature: int, h_far: float) -> int:
+    """The smallest of the size fields ``sizes`` as the background mesh size, refined only by
+    ``curvature`` elements per 2 pi of surface curvature and at most ``h_far``."""
+    fields = gmsh.model.mesh.field
     combined = fields.add("Min")
-    fields.setNumbers(
-        combined,
-        "FieldsList",
-        [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)],
-    )
+    fields.setNumbers(combined, "FieldsList", sizes)
     fields.setAsBackgroundMesh(combined)
     gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
     gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 16)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", curvature)
     gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
+    return combined
 
 
 def body_dimensions(model: GeometryModel) -> tuple[list[float], list[float]]:
@@ -280,7 +285,7 @@ def body_dimensions(model: GeometryModel) -> tuple[list[float], list[float]]:
         extent = boxes[:, 3:].max(axis=0) - boxes[:, :3].min(axis=0)
         dimension = float(extent.min())
         try:  # OpenCASCADE bodies know their volume and area; a .msh body does not before meshing
-            volume = sum(occ.getMass(3, v) for v in vols)
+            volume = _volume([(3, v) for v in vols])
             faces = gmsh.model.getBoundary([(3, v) for v in vols], oriented=False)
             area = sum(occ.getMass(2, abs(t)) for _, t in faces)
             dimension = min(dimension, 6.0 * volume / area)
@@ -318,14 +323,7 @@ def _geometric_size_field(model: GeometryModel, case: Case, smallest, half_diago
         fields.setNumbers(distance, "SurfacesList", surfaces)
         fields.setNumber(distance, "Sampling", 100)
         thresholds.append(_threshold(distance, h_surface, h_far, 0.0, case.mesh.growth))
-    combined = fields.add("Min")
-    fields.setNumbers(combined, "FieldsList", thresholds)
-    fields.setAsBackgroundMesh(combined)
-    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", math.ceil(2.0 * math.pi / resolution))
-    gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
-    return combined
+    return _background(thresholds, math.ceil(2.0 * math.pi / resolution), h_far)
 
 
 def _extend_surface_sizes(model: GeometryModel, case: Case, distance_field: int) -> None:
