@@ -342,11 +342,15 @@ def _extend_surface_sizes(model: GeometryModel, case: Case, distance_field: int)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
 
 
-def _qualities(name: str) -> np.ndarray:
-    _, tags, _ = gmsh.model.mesh.getElements(3)
-    if not tags:
+def _cells() -> list[np.ndarray]:
+    """The tags of the tetrahedra, per element type (one query of the whole connectivity)."""
+    return list(gmsh.model.mesh.getElements(3)[1])
+
+
+def _qualities(cells: list[np.ndarray], name: str) -> np.ndarray:
+    if not cells:
         return np.zeros(0)
-    return np.concatenate([gmsh.model.mesh.getElementQualities(t, name) for t in tags])
+    return np.concatenate([gmsh.model.mesh.getElementQualities(t, name) for t in cells])
 
 
 def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
@@ -381,10 +385,10 @@ def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
     order = case.model.order if kind == "thin-layer" else case.mesh.order
     if order > 1:
         gmsh.model.mesh.setOrder(order)
-        if _qualities("minDetJac").min(initial=1.0) <= 0:
+        if _qualities(_cells(), "minDetJac").min(initial=1.0) <= 0:
             gmsh.option.setNumber("Mesh.HighOrderOptimize", 2)
             gmsh.model.mesh.optimize("HighOrder")
-            if _qualities("minDetJac").min(initial=1.0) <= 0:
+            if _qualities(_cells(), "minDetJac").min(initial=1.0) <= 0:
                 raise MeshError(
                     "the curved mesh has inverted elements; reduce mesh.surface_size or set "
                     "mesh.order = 1"
@@ -398,15 +402,16 @@ def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
     if min(cells_by_region.values()) == 0:
         empty = [name for name, n in cells_by_region.items() if n == 0]
         raise MeshError(f"gmsh produced no tetrahedra in {', '.join(empty)}")
-    sicn = _qualities("minSICN")
+    cells = _cells()
+    sicn = _qualities(cells, "minSICN")
     node_tags, _, _ = gmsh.model.mesh.getNodes()
     return MeshReport(
         cells=int(sum(cells_by_region.values())),
         cells_by_region=cells_by_region,
         nodes=len(node_tags),
         order=order,
-        h_min=float(_qualities("minEdge").min()),
-        h_max=float(_qualities("maxEdge").max()),
+        h_min=float(_qualities(cells, "minEdge").min()),
+        h_max=float(_qualities(cells, "maxEdge").max()),
         quality_min=float(sicn.min()),
         quality_mean=float(sicn.mean()),
         center=[float(c) for c in model.center],
