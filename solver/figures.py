@@ -145,31 +145,30 @@ class Results:
         return self.path / "surface.vtu"
 
     @cached_property
-    def layer_names(self) -> list[str]:
+    def _layer_reader(self):
         if not self.layer_file.is_file():
-            return []
+            return None
         import pyvista
 
-        return list(pyvista.get_reader(self.layer_file).point_array_names)
+        return pyvista.get_reader(self.layer_file)
+
+    @cached_property
+    def layer_names(self) -> list[str]:
+        return list(self._layer_reader.point_array_names) if self._layer_reader else []
 
     @cached_property
     def layer_surface(self):
         """surface.vtu as one triangulated surface with merged points, or None."""
         if not self.layer_names:
             return None
-        import pyvista
-
         _quiet_vtk()
         try:
-            grid = pyvista.read(self.layer_file)
+            grid = self._layer_reader.read()
         except Exception as err:
             raise FigureError(f"cannot read {self.layer_file}: {err}") from None
         # quadratic triangles, each with its own nodes: subdivide, then merge coincident nodes
         surface = grid.extract_surface(algorithm="dataset_surface", nonlinear_subdivision=2)
-        surface = surface.triangulate()
-        tolerance = 1e-7 * float(np.ptp(np.asarray(surface.points), axis=0).max())
-        surface = surface.clean(tolerance=tolerance)
-        return surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+        return _shaded(_merge_points(surface.triangulate()))
 
     def surface_with(self, *names: str):
         """The surface that carries ``names``: the thin-layer surface when it has them (its
@@ -267,10 +266,8 @@ class Mesh:
         # One point per position inside the bodies, so that faces between cells are shared and
         # only the true surface is drawn. The merged values are averages: exact for rho and
         # phi (continuous inside a body), a smoothing of the cellwise E of a P2 potential.
-        tolerance = 1e-7 * float(np.ptp(np.asarray(body.points), axis=0).max())
-        self.body = pyvista.UnstructuredGrid(body).clean(tolerance=tolerance)
-        self.surface = self.body.extract_surface(algorithm="dataset_surface").triangulate()
-        self.surface = self.surface.compute_normals(auto_orient_normals=True, split_vertices=False)
+        self.body = _merge_points(pyvista.UnstructuredGrid(body))
+        self.surface = _shaded(self.body.extract_surface(algorithm="dataset_surface"))
         b = np.array(self.body.bounds).reshape(3, 2)
         self.center = b.mean(axis=1)
         self.extent = b[:, 1] - b[:, 0]
@@ -314,6 +311,17 @@ class Mesh:
             for lo, hi in zip(self.center - half, self.center + half, strict=True)
             for v in (lo, hi)
         ]
+
+
+def _merge_points(data):
+    """``data`` with its coincident points merged (DG data: every cell has its own points)."""
+    tolerance = 1e-7 * float(np.ptp(np.asarray(data.points), axis=0).max())
+    return data.clean(tolerance=tolerance)
+
+
+def _shaded(surface):
+    """A surface as triangles with outward point normals, for smooth shading."""
+    return surface.triangulate().compute_normals(auto_orient_normals=True, split_vertices=False)
 
 
 def linear_tetrahedra(grid):
