@@ -378,6 +378,20 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     return sol
 
 
+def case_totals(bodies: list[dict], charges, means, areas) -> dict:
+    """The whole case's numbers of the charge summary from its per-body entries (both models):
+    rho0 (one value, or one per body), net charge, area-weighted surface mean, extremes."""
+    rho0 = [b["rho0_C_m3"] for b in bodies]
+    return {
+        "rho0_C_m3": rho0[0] if len(rho0) == 1 else rho0,
+        "net_charge_C": float(np.sum(charges)),
+        "surface_rho_mean_C_m3": float(np.dot(means, areas) / np.sum(areas)),
+        "surface_rho_min_C_m3": min(b["surface_rho_min_C_m3"] for b in bodies),
+        "surface_rho_max_C_m3": max(b["surface_rho_max_C_m3"] for b in bodies),
+        "E_max_V_m": max(b["E_max_V_m"] for b in bodies),
+    }
+
+
 def summarize(sol: ChargeSolution, case: Case) -> dict:
     """The charge sector's key numbers, SI, overall and per body."""
     domain = sol.domain
@@ -401,15 +415,9 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
                 "area_m2": float(sol.areas[m] * lam**2),
             }
         )
-    rho0 = [b["rho0_C_m3"] for b in bodies]
     return {
         "closure": case.charge.closure,
-        "rho0_C_m3": rho0[0] if len(rho0) == 1 else rho0,
-        "net_charge_C": float(charges.sum()),
-        "surface_rho_mean_C_m3": float(np.dot(means, sol.areas) / sol.areas.sum()),
-        "surface_rho_min_C_m3": min(b["surface_rho_min_C_m3"] for b in bodies),
-        "surface_rho_max_C_m3": max(b["surface_rho_max_C_m3"] for b in bodies),
-        "E_max_V_m": max(b["E_max_V_m"] for b in bodies),
+        **case_totals(bodies, charges, means, sol.areas),
         "constitutive_residual": sol.residual,
         "poisson_residual": sol.poisson_residual,
         "phi0_shift_V": sol.phi0_shift,

@@ -55,6 +55,7 @@ from solver.charge import ChargeSolution
 from solver.linalg import SolveStats, SPDSolver, dirichlet_rhs
 from solver.log import log
 from solver.magnetic import MagneticSolution
+from solver.material import Material
 from solver.parallel import global_max
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
@@ -255,6 +256,16 @@ def surface_values(sol: SpinSolution, exprs: list, space: fem.FunctionSpace) -> 
     return values
 
 
+def speed_scales(material: Material, fastest: float) -> dict:
+    """The summary's scales of the spin current: v_0, the angular momentum m_e v (2 lambda) of
+    the fastest surface speed ``fastest`` (m/s) in hbar (Eq. 43), and B_s."""
+    return {
+        "v0_m_s": material.v_0,
+        "angular_momentum_hbar": M_E * fastest * 2.0 * material.lambda_m / HBAR,
+        "stop_field_T": material.B_s,
+    }
+
+
 def summarize(sol: SpinSolution, case: Case) -> dict:
     """The spin sector's key numbers, SI. Speeds without "field" in their key are those with no
     applied field."""
@@ -279,9 +290,7 @@ def summarize(sol: SpinSolution, case: Case) -> dict:
         "axis": sol.axis,
         "v_surface_max_m_s": shift,
         "v_total_surface_max_m_s": total,
-        "v0_m_s": material.v_0,
-        "angular_momentum_hbar": M_E * max(shift) * 2.0 * material.lambda_m / HBAR,
-        "stop_field_T": material.B_s,
+        **speed_scales(material, max(shift)),
     }
     if sol.magnetic is not None:
         summary["v_surface_max_field_m_s"] = surface_max(

@@ -53,12 +53,18 @@ import meshes
 from solver import spin
 from solver.backend import MPI, fem, ufl
 from solver.case import Case
-from solver.charge import BodyWeights, electric_field, max_field_closure, poisson_form
+from solver.charge import (
+    BodyWeights,
+    case_totals,
+    electric_field,
+    max_field_closure,
+    poisson_form,
+)
 from solver.domain import Domain
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from solver.log import log
 from solver.parallel import global_max, global_min
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E, MU_0
+from solver.units import C_LIGHT, E_CHARGE, EPS_0, MU_0
 
 # The nodes of a quadratic triangle on every surface facet, in VTK order: vertices, then the
 # midpoints of edges 01, 12, 20 (reference coordinates of the facet).
@@ -793,16 +799,9 @@ def summarize(
                 "over the mesh scale there and grows as the mesh is refined; give the edges a "
                 "fillet radius for values that converge",
             }
-    rho0 = [b["rho0_C_m3"] for b in bodies]
-    E_max = max(b["E_max_V_m"] for b in bodies)
     summary = {
         "closure": case.charge.closure,
-        "rho0_C_m3": rho0[0] if len(rho0) == 1 else rho0,
-        "net_charge_C": float(charges.sum()),
-        "surface_rho_mean_C_m3": float(np.dot(means, sol.areas) / sol.areas.sum()),
-        "surface_rho_min_C_m3": min(b["surface_rho_min_C_m3"] for b in bodies),
-        "surface_rho_max_C_m3": max(b["surface_rho_max_C_m3"] for b in bodies),
-        "E_max_V_m": E_max,
+        **case_totals(bodies, charges, means, sol.areas),
         "constitutive_residual": 0.0,  # Eq. 23 holds in the layer by construction
         "phi0_shift_V": sol.layer_potential,
         "solver": {"iterations": sol.stats.iterations, "seconds": sol.stats.seconds},
@@ -842,9 +841,7 @@ def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | Non
         "axis": spins.axis,
         "v_surface_max_m_s": speeds,
         "v_total_surface_max_m_s": largest(spins.v_total),
-        "v0_m_s": case.material.v_0,
-        "angular_momentum_hbar": M_E * max(speeds) * 2.0 * sol.domain.lambda_m / HBAR,
-        "stop_field_T": case.material.B_s,
+        **spin.speed_scales(case.material, max(speeds)),
         "reference_flow": "v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat (Eq. 61 generalised)",
         "model": "thin-layer: E - E0 = (sigma/eps0) exp(-depth/lambda) n in the layer",
     }
