@@ -107,9 +107,7 @@ def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float
     region = spaces.per_body([full_domain.constant(1.0)], "region")
     rho = spaces.per_body([full.density(0)], "rho")
     E = spaces.everywhere(full.electric_field(full.phi), "E")
-    dE = spaces.everywhere(
-        full.electric_field(full.phi) - full.electric_field(full.phi0_free), "dE"
-    )
+    dE = spaces.everywhere(full.electric_field(full.phi) - full.reference_field(0), "dE")
     columns = [("region", region, 0), ("rho", rho, 0)]
     columns += [(f"E{i}", E, i) for i in range(3)] + [(f"dE{i}", dE, i) for i in range(3)]
     values = probes.sample(full_domain, gathered["points"] * full_domain.lambda_in_units, columns)

@@ -1,29 +1,37 @@
-"""Stage 3: the charge sector (physics.md section 1), on a mesh in units of lambda.
+"""Stage 3: the charge sector (docs/formulation.md section 1), on a mesh in units of lambda.
 
-For N bodies the potential constant of Eq. 23 is one unknown per body, fixed by its net charge.
-With u_k the response to a unit source in body k,
+Each body m is its own superconductor: in it Eq. 23 reads
 
-    -lap u_k + chi_Omega u_k = chi_k   in D,      du_k/dn + u_k / R_out = 0  on Gamma_inf,
+    rho - rho0_m = -(phi - phi0^(m) - C_m) eps0 / lambda^2,
 
-the density in body m is  rho = rho0_m + sum_j c_j (delta_mj - u_j),  and the body charges fix c.
-For one body, 1 - u_1 is the screening profile v of physics.md (v -> 1 far away, the same
-discrete system); in general v = 1 - sum_k u_k. Everything is affine in the rho0_m, so each
-closure is a small dense problem once the profiles are known.
+with phi0^(m) the potential of body m's OWN uniform rho0_m and C_m a constant fixed by its net
+charge. The other bodies' rho0 is an external charge to body m, screened over lambda like any
+external field. With s = lambda^2/eps0 and lengths in lambda, the discrete pieces are
 
-phi solves Poisson with the Robin condition dphi/dn + phi/R_out = 0, which is exact for a
-monopole far field; phi0 is the same solve with the uniform rho0 alone. Eq. 23 says their
-difference is -(lambda^2/eps0)(rho - rho0) in each body up to a constant, phi0's free additive
-constant. That holds for the discrete systems too, so only phi0 needs a Poisson solve: with
-s = lambda^2/eps0, the screened system (K + M_Omega + R) u_j = b_j gives (K + R) u_j = b_j -
-M_Omega u_j, which is the Poisson load of the density delta_mj - u_j. Hence
+    u_k  screened response to a unit source in body k:  (-lap + chi_Omega) u_k = chi_k,
+    P_b  Poisson potential of a unit density in body b:  -lap P_b = chi_b,
+    Y_b  screened response to P_b in the other bodies:
+             (-lap + chi_Omega) Y_b = chi_(Omega - b) P_b,
 
-    phi = phi0_free + s sum_j c_j u_j,     phi0 = phi0_free + s c_m  in body m,
+all with the Robin condition du/dn + u/R_out = 0 on Gamma_inf (exact for a monopole far field).
+Then, with c_m = C_m / s,
 
-with phi0_free the potential of the uniform rho0 alone: N screened and one Poisson solve for N
-bodies (N Poisson solves with the max-field closure, one per body for a unit rho0 in it), on one
-matrix and one multigrid hierarchy (linalg.SPDSolver).
-Eq. 23 then holds to round-off; what is checked and reported instead is that phi solves
-Poisson's equation for the full density (its relative residual).
+    phi = s sum_b rho0_b (P_b - Y_b) + s sum_j c_j u_j,
+    rho = rho0_m + sum_j c_j (delta_mj - u_j) + sum_b rho0_b (Y_b - [b != m] P_b)   in body m,
+
+which satisfies Poisson's equation and Eq. 23 in every body (substitute). For one body Y = 0 and
+1 - u_1 is the screening profile v. The body charges fix c = c_q + G rho0 (a small dense system).
+
+rho0 is a ground-state property of each body: every closure is evaluated on the body's own
+expulsion solution, neutral, field-free and with its neighbours inert (rho0 = 0 and neutral:
+what differs from a body truly alone is only the neighbours' reaction to its exterior field,
+zero for a sphere). That solution is linear in rho0_m, so every closure is one division.
+Net charges and neighbours then add linearly and do not move rho0.
+
+Solves: N screened (u), N Poisson (P) and, with several bodies, N screened (Y), on one matrix
+and one multigrid hierarchy (linalg.SPDSolver, reassembled between the operators). Eq. 23 then
+holds to round-off; what is checked and reported instead is that phi solves Poisson's equation
+for the full density (its relative residual).
 """
 
 from collections.abc import Callable
@@ -40,6 +48,13 @@ from solver.linalg import SolveStats, SPDSolver, assemble_rhs
 from solver.log import log
 from solver.parallel import global_max, global_min
 from solver.units import EPS_0
+
+CLOSURE_EVALUATION = (
+    "rho0 is a ground-state property of each body: every closure is evaluated on the body's own "
+    "expulsion solution, neutral and field-free, with its neighbours inert (rho0 = 0, neutral); "
+    "neither neighbours, nor applied fields, nor the body's net charge move it. "
+    "rho0_by_closure lists what each closure gives for each body"
+)
 
 
 def quadrature(measure: ufl.Measure, degree: int) -> ufl.Measure:
@@ -68,6 +83,32 @@ def poisson_form(domain: Domain, u, w) -> ufl.Form:
     """Poisson operator -lap u, with the monopole Robin condition on Gamma_inf."""
     dx, ds = quadrature(domain.dx, _degree(u)), quadrature(domain.ds, _degree(u))
     return ufl.inner(ufl.grad(u), ufl.grad(w)) * dx + u * w * domain.robin * ds(meshes.OUTER)
+
+
+def centroids(domain: Domain) -> np.ndarray:
+    """Centroid of each body, lambda (mesh coordinates), shape (bodies, 3)."""
+    x = ufl.SpatialCoordinate(domain.mesh)
+    one = domain.constant(1.0)
+    moments = [[domain.integrate(x[i] * domain.dx(t)) for i in range(3)] for t in domain.body_tags]
+    volumes = [domain.integrate(one * domain.dx(t)) for t in domain.body_tags]
+    return np.array(moments) / np.array(volumes)[:, None]
+
+
+def point_charge_load(domain: Domain, w, point: np.ndarray) -> PETSc.Vec | None:
+    """int_Gamma_inf g w ds with g = (d/dn + 1/R_out) 1/(4 pi |x - point|): the Robin data that
+    makes the monopole condition exact for a unit charge at ``point`` (a body's centroid)
+    instead of at the centre of the outer sphere. None when ``point`` is that centre, where the
+    data vanish. Without it, the potential of a charge off the centre carries a spurious
+    uniform field of about Q d/(8 pi R_out^3), d its distance from the centre."""
+    center = np.array(domain.report.center, dtype=float)
+    if np.linalg.norm(point - center) < 1e-9 * domain.outer_radius:
+        return None
+    x = ufl.SpatialCoordinate(domain.mesh)
+    r = x - ufl.as_vector([domain.constant(c) for c in point])
+    n = ufl.FacetNormal(domain.mesh)
+    distance = ufl.sqrt(ufl.dot(r, r))
+    g = (-ufl.dot(r, n) / distance**3 + domain.robin / distance) / (4.0 * np.pi)
+    return assemble_rhs(fem.form(g * w * quadrature(domain.ds, _degree(w))(meshes.OUTER)))
 
 
 def electric_field(domain: Domain, potential: fem.Function) -> ufl.core.expr.Expr:
@@ -104,6 +145,27 @@ class BodyWeights:
                 table[m, j] = (total if m == j else 0.0) - weight.dot(u.x.petsc_vec)
         return table
 
+    def external_integrals(
+        self, weights: list[PETSc.Vec], potentials: list[fem.Function], external: list
+    ) -> np.ndarray:
+        """[m, b] = int over body m of (Y_b - [b != m] P_b); zero without ``external``."""
+        n = len(potentials)
+        table = np.zeros((n, n))
+        for m, weight in enumerate(weights):
+            for b, Y in enumerate(external):
+                own = 0.0 if b == m else weight.dot(potentials[b].x.petsc_vec)
+                table[m, b] = weight.dot(Y.x.petsc_vec) - own
+        return table
+
+    def response_integrals(self, weights: list[PETSc.Vec], functions: list) -> np.ndarray:
+        """[m, i] = int over body m of functions[i] (zero where it is None)."""
+        table = np.zeros((len(weights), len(functions)))
+        for m, weight in enumerate(weights):
+            for i, f in enumerate(functions):
+                if f is not None:
+                    table[m, i] = weight.dot(f.x.petsc_vec)
+        return table
+
     def destroy(self) -> None:
         for v in self.volume + self.surface:
             v.destroy()
@@ -111,54 +173,97 @@ class BodyWeights:
 
 @dataclass
 class ChargeSolution:
-    """The charge sector, SI: rho in C/m^3, potentials in V (positions in lambda)."""
+    """The charge sector, SI: rho in C/m^3, potentials in V (positions in lambda).
+
+    The pieces u_k, P_b, Y_b and c_j are those of the module docstring."""
 
     domain: Domain
     space: fem.FunctionSpace
     profiles: list[fem.Function]  # u_k, dimensionless
+    potentials: list[fem.Function]  # P_b, lambda^2 per lambda^2 (lengths in lambda)
+    external: list[fem.Function]  # Y_b; empty for one body
+    far: list[fem.Function | None]  # D_m: response to a unit charge at body m's centroid
     rho0: np.ndarray  # per body, C/m^3
     coefficients: np.ndarray  # c_j, C/m^3
+    far_charges: np.ndarray  # a_m = Q_m - vol_m rho0_m, C/m^3 lambda^3 (charge of rho - rho0)
     phi: fem.Function  # V
-    phi0_free: fem.Function  # V, uniform rho0 alone, zero at infinity
-    phi0_shift: np.ndarray  # per body, V: phi0 = phi0_free + shift in that body
+    phi0_shift: np.ndarray  # per body, V: C_m = s c_m
     residual: float  # relative L2 spread of the Eq. 23 constant, worst body
     volumes: np.ndarray  # lambda^3
     areas: np.ndarray  # lambda^2
     K: np.ndarray  # [m, j] = int_{Omega_m} (delta_mj - u_j), lambda^3
     S: np.ndarray  # the same over the surface of body m, lambda^2
+    W: np.ndarray  # [m, b] = int_{Omega_m} (Y_b - [b != m] P_b), lambda^5 (zero for one body)
+    W_surface: np.ndarray  # the same over the surface of body m, lambda^4
+    K_far: np.ndarray  # [m, i] = int_{Omega_m} D_i (zero where the centroid is the centre)
+    S_far: np.ndarray  # the same over the surface of body m
+    rho0_by_closure: list[dict[str, float]]  # per body, C/m^3: what each closure gives
     stats: SolveStats = field(default_factory=SolveStats)
     poisson_residual: float = 0.0  # ||A phi - b|| / ||b|| of Poisson's equation for rho
+
+    @property
+    def scale(self) -> float:
+        """s = lambda^2/eps0: the potential (V) of a density (C/m^3) in lambda units."""
+        return self.domain.lambda_m**2 / EPS_0
+
+    def density_terms(self, index: int) -> tuple[float, list[tuple[float, fem.Function]]]:
+        """rho in body ``index`` as a constant plus sum of coefficient * function, C/m^3."""
+        constant = self.rho0[index] + self.coefficients[index]
+        terms = [(-c, u) for c, u in zip(self.coefficients, self.profiles, strict=True)]
+        for b, Y in enumerate(self.external):
+            terms.append((self.rho0[b], Y))
+            if b != index:
+                terms.append((-self.rho0[b], self.potentials[b]))
+        terms += [(-a, D) for a, D in zip(self.far_charges, self.far, strict=True) if D is not None]
+        return constant, terms
 
     def density(self, index: int) -> ufl.core.expr.Expr:
         """rho in body ``index`` (0-based), C/m^3, as a UFL expression valid on that body."""
         k = self.domain.constant
-        return k(self.rho0[index]) + sum(
-            k(c) * (k(1.0 if j == index else 0.0) - u)
-            for j, (c, u) in enumerate(zip(self.coefficients, self.profiles, strict=True))
-        )
+        constant, terms = self.density_terms(index)
+        return k(constant) + sum(k(c) * f for c, f in terms)
+
+    def reference_potential(self, index: int) -> ufl.core.expr.Expr:
+        """phi0 of body ``index``: the potential of its own uniform rho0 plus its constant C_m,
+        so that Eq. 23 holds in it, V."""
+        k = self.domain.constant
+        P = self.potentials[index]
+        return k(self.scale * self.rho0[index]) * P + k(self.phi0_shift[index])
+
+    def reference_field(self, index: int) -> ufl.core.expr.Expr:
+        """E0 of body ``index``: the field of its own uniform rho0 alone, V/m."""
+        k = self.domain.constant
+        return self.electric_field(k(self.scale * self.rho0[index]) * self.potentials[index])
+
+    def reference_field_in_bodies(self) -> ufl.core.expr.Expr:
+        """E0 of the body each point lies in (zero in vacuum), V/m."""
+        indicators = self.domain.body_indicators
+        return sum(chi * self.reference_field(m) for m, chi in enumerate(indicators))
 
     def screening_profile(self) -> ufl.core.expr.Expr:
         """v = 1 - sum_k u_k: 1 far away, about lambda/R on the surface, decaying inside."""
         return 1.0 - sum(self.profiles)
 
-    def electric_field(self, potential: fem.Function) -> ufl.core.expr.Expr:
+    def electric_field(self, potential) -> ufl.core.expr.Expr:
         return electric_field(self.domain, potential)
 
     def body_charges(self) -> np.ndarray:
         """int rho over each body, C."""
-        return (self.rho0 * self.volumes + self.K @ self.coefficients) * self.domain.lambda_m**3
+        total = self.rho0 * self.volumes + self.K @ self.coefficients + self.W @ self.rho0
+        return (total - self.K_far @ self.far_charges) * self.domain.lambda_m**3
 
     def surface_means(self) -> np.ndarray:
         """Area mean of rho over each body's surface, C/m^3."""
-        return self.rho0 + (self.S @ self.coefficients) / self.areas
+        layer = (
+            self.S @ self.coefficients + self.W_surface @ self.rho0 - self.S_far @ self.far_charges
+        )
+        return self.rho0 + layer / self.areas
 
     def surface_values(self, index: int) -> np.ndarray:
         """rho at this rank's nodes on the surface of body ``index``, C/m^3."""
         dofs = self.domain.surface_dofs(self.space, self.domain.body_tags[index])
-        return self.rho0[index] + sum(
-            c * ((1.0 if j == index else 0.0) - u.x.array[dofs])
-            for j, (c, u) in enumerate(zip(self.coefficients, self.profiles, strict=True))
-        )
+        constant, terms = self.density_terms(index)
+        return constant + sum(c * f.x.array[dofs] for c, f in terms)
 
 
 def field_values(domain: Domain, expr: ufl.core.expr.Expr, degree: int) -> list[np.ndarray]:
@@ -173,22 +278,14 @@ def field_values(domain: Domain, expr: ufl.core.expr.Expr, degree: int) -> list[
     return [values[domain.cell_dofs(W, tag)] for tag in domain.body_tags]
 
 
-def _max_field_rho0(
-    domain: Domain, fields: list[list[np.ndarray]], charge_field, E_m: float, guess: np.ndarray
-) -> np.ndarray:
-    """rho0 per body with max |E| over each body equal to E_m.
-
-    ``fields[b][m]`` are the E values (V/m, shape (n, 3)) in body m for rho0_b = 1, and
-    ``charge_field[m]`` those of the net charges (or None)."""
-    n = len(domain.body_tags)
-
-    def max_field(rho0: np.ndarray, m: int) -> float:
-        E = sum(rho0[b] * fields[b][m] for b in range(n))
-        if charge_field is not None:
-            E = E + charge_field[m]
-        return global_max(domain.comm, np.linalg.norm(E, axis=1))
-
-    return max_field_closure(domain, max_field, E_m, guess)
+def max_field(domain: Domain, E: ufl.core.expr.Expr, degree: int) -> np.ndarray:
+    """max |E| over each body (node values, see ``field_values``), V/m, on every rank."""
+    return np.array(
+        [
+            global_max(domain.comm, np.linalg.norm(v, axis=1))
+            for v in field_values(domain, E, degree)
+        ]
+    )
 
 
 def max_field_closure(
@@ -231,26 +328,32 @@ def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:
     """Per body: the relative L2 spread of phi - phi0 + (lambda^2/eps0)(rho - rho0) about its
     mean, Eq. 23's discrete residual (round-off, since phi is built to satisfy it)."""
     domain = sol.domain
-    scale = domain.constant(domain.lambda_m**2 / EPS_0)
+    scale = domain.constant(sol.scale)
     residuals = np.zeros(len(sol.rho0))
     dx = quadrature(domain.dx, _degree(sol.phi))
     for m, tag in enumerate(domain.body_tags):
         screened = scale * (sol.density(m) - domain.constant(sol.rho0[m]))
-        spread = sol.phi - sol.phi0_free + screened - domain.constant(sol.phi0_shift[m])
+        spread = sol.phi - sol.reference_potential(m) + screened
         size = domain.integrate(screened**2 * dx(tag))
         residuals[m] = np.sqrt(domain.integrate(spread**2 * dx(tag)) / size) if size else 0.0
     return residuals
 
 
-def _poisson_residual(sol: ChargeSolution, operator: PETSc.Mat) -> float:
-    """||A phi - b|| / ||b|| for Poisson's equation with the full density: the check that the
-    potential built from the profiles (module docstring) is the potential of rho."""
+def _poisson_residual(
+    sol: ChargeSolution, operator: PETSc.Mat, far_loads: list, charges: np.ndarray
+) -> float:
+    """||A phi - b|| / ||b|| for Poisson's equation with the full density and the far-field
+    data of the bodies' net charges (``far_loads``, ``charges`` in C/m^3 lambda^3): the check
+    that the potential built from the pieces (module docstring) is the potential of rho."""
     domain = sol.domain
     w = ufl.TestFunction(sol.space)
     dx = quadrature(domain.dx, _degree(w))
     source = sum(sol.density(m) * w * dx(tag) for m, tag in enumerate(domain.body_tags))
     # -lap~ phi = (lambda^2/eps0) rho in lambda units
-    b = assemble_rhs(fem.form(domain.constant(domain.lambda_m**2 / EPS_0) * source))
+    b = assemble_rhs(fem.form(domain.constant(sol.scale) * source))
+    for q, g in zip(charges, far_loads, strict=True):
+        if g is not None:
+            b.axpy(sol.scale * q, g)
     r = b.duplicate()
     operator.mult(sol.phi.x.petsc_vec, r)
     r.axpy(-1.0, b)
@@ -260,113 +363,136 @@ def _poisson_residual(sol: ChargeSolution, operator: PETSc.Mat) -> float:
     return residual
 
 
+def _combination(space: fem.FunctionSpace, terms, name: str) -> fem.Function:
+    """sum of coefficient * function over (coefficient, function) pairs, as one function."""
+    f = fem.Function(space, name=name)
+    for coefficient, g in terms:
+        f.x.array[:] += coefficient * g.x.array
+    return f
+
+
 def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
-    """Steps 1-5 of physics.md section 1 for every body of the case."""
+    """Steps 1-5 of docs/formulation.md section 1 for every body of the case."""
     material, spec = case.material, case.charge
     stats = SolveStats()
     V = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order))
     u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
     names = domain.body_names
     n = len(names)
+    s = domain.lambda_m**2 / EPS_0
     log.info("charge sector: P%d, %d dofs", case.mesh.order, V.dofmap.index_map.size_global)
-
-    # 1. Screening profiles u_k (v = 1 - sum u_k); the body load vectors are their sources.
     weights = BodyWeights(domain, V)
+    volumes, areas = weights.volumes(), weights.areas()
+    far_loads = [point_charge_load(domain, w, c) for c in centroids(domain)]
+
+    # Screened: u_k and the far-field responses D_m; then Poisson: P_b; then (several bodies)
+    # screened again: Y_b. One matrix and one multigrid hierarchy, reassembled in between.
     solver = SPDSolver(screening_form(domain, u, w), "charge", case.solver, stats, p_multigrid=True)
     profiles = [
         solver.solve(b, f"screening profile {name}")
         for b, name in zip(weights.volume, names, strict=True)
     ]
+    far = [
+        None if g is None else solver.solve(g, f"far field of {name}")
+        for g, name in zip(far_loads, names, strict=True)
+    ]
+    solver.reassemble(poisson_form(domain, u, w))
+    potentials = []
+    for b, (load, g, name) in enumerate(zip(weights.volume, far_loads, names, strict=True)):
+        if g is not None:  # P_b's own far field: its charge vol_b at its centroid
+            load = load.copy()
+            load.axpy(volumes[b], g)
+        potentials.append(solver.solve(load, f"phi0 for rho0({name}) = 1"))
+    poisson = solver.matrix.copy() if n > 1 else solver.matrix
+    external = []
+    if n > 1:
+        solver.reassemble(screening_form(domain, u, w))
+        dx = quadrature(domain.dx, case.mesh.order)
+        for b, (P, name) in enumerate(zip(potentials, names, strict=True)):
+            others = tuple(t for t in domain.body_tags if t != domain.body_tags[b])
+            load = assemble_rhs(fem.form(P * w * dx(others)))
+            external.append(solver.solve(load, f"screening of phi0({name})"))
+            load.destroy()
 
-    # 2. Charge balance per body: vol_m rho0_m + (K c)_m = Q_m  ->  c = c_q + G rho0.
-    volumes, areas = weights.volumes(), weights.areas()
+    # Body charges (module docstring): vol rho0 + K c + W rho0 - K_D a = Q with a = Q - vol rho0
+    # the charges of phi - sum_b phi0^(b) that sit at the centroids, so c = c_q + G rho0.
     K = weights.integrals(weights.volume, profiles)
     S = weights.integrals(weights.surface, profiles)
+    W = weights.external_integrals(weights.volume, potentials, external)
+    W_surface = weights.external_integrals(weights.surface, potentials, external)
+    K_far = weights.response_integrals(weights.volume, far)
+    S_far = weights.response_integrals(weights.surface, far)
+    weights.destroy()
     charges = np.array([b.net_charge for b in case.geometry.bodies]) / domain.lambda_m**3
-    c_q = np.linalg.solve(K, charges)
-    G = -np.linalg.solve(K, np.diag(volumes))
+    c_q = np.linalg.solve(K, charges + K_far @ charges)
+    G = -np.linalg.solve(K, np.diag(volumes) + W + K_far @ np.diag(volumes))
 
-    # Poisson from here on, on the same matrix and GAMG hierarchy. The load of a uniform
-    # density rho0_b in each body b is sum_b rho0_b (body load vector b), times s.
-    scale = domain.lambda_m**2 / EPS_0
-    solver.reassemble(poisson_form(domain, u, w))
+    def own_potential(m: int) -> fem.Function:
+        """phi of body m's neutral expulsion solution for rho0_m = 1 (neighbours inert)."""
+        terms = [(s, potentials[m])] + [(s * G[j, m], uj) for j, uj in enumerate(profiles)]
+        if external:
+            terms.append((-s, external[m]))
+        if far[m] is not None:
+            terms.append((-s * volumes[m], far[m]))
+        return _combination(V, terms, f"phi for rho0({names[m]}) = 1")
 
-    def uniform_potential(rho0: np.ndarray, label: str) -> fem.Function:
-        """phi0_free: the potential of rho0_b in each body b, zero at infinity."""
-        load = weights.volume[0].duplicate()
-        load.set(0.0)
-        for r, b in zip(rho0, weights.volume, strict=True):
-            load.axpy(r, b)
-        f = solver.solve(load, label)
-        f.x.array[:] *= scale
-        load.destroy()
-        return f
-
-    def potential(free: fem.Function, c: np.ndarray) -> fem.Function:
-        """phi of rho0_m + sum_j c_j (delta_mj - u_j), with ``free`` the potential of the
-        rho0_m alone: free + s sum_j c_j u_j (module docstring)."""
-        f = fem.Function(V, name="phi")
-        f.x.array[:] = free.x.array
-        for cj, uj in zip(c, profiles, strict=True):
-            f.x.array[:] += scale * cj * uj.x.array
-        return f
-
-    # 3. Closure for rho0 (one per body: each body is its own superconductor).
+    # Closures: each body's own neutral, field-free expulsion solution is linear in rho0_m.
+    unit_mean = 1.0 + np.diag(S @ G + W_surface + S_far @ np.diag(volumes)) / areas
+    degree = max(case.mesh.order - 1, 1)
+    unit_field = np.array(
+        [max_field(domain, electric_field(domain, own_potential(m)), degree)[m] for m in range(n)]
+    )
+    rho0_by_closure = [
+        {
+            "surface-mean": material.rho_minus / unit_mean[m],
+            "max-field": material.E_m / unit_field[m],
+        }
+        for m in range(n)
+    ]
     if spec.closure == "rho0":
         rho0 = np.full(n, spec.rho0)
     else:
-        # Area mean of rho over each body's surface equals rho_- (also max-field's first guess).
-        mean = S / areas[:, None]
-        rho0 = np.linalg.solve(np.eye(n) + mean @ G, material.rho_minus - mean @ c_q)
-    unit = None
-    if spec.closure == "max-field":
-        # |E| is not affine in rho0: one Poisson solve per body for rho0 = 1 in it, then any
-        # rho0 is a combination.
-        unit = [uniform_potential(np.eye(n)[b], f"phi0 for rho0({names[b]}) = 1") for b in range(n)]
-        degree = max(case.mesh.order - 1, 1)
-        E = [
-            field_values(domain, electric_field(domain, potential(unit[b], G[:, b])), degree)
-            for b in range(n)
-        ]
-        charge_field = None
-        if np.any(c_q):
-            zero = fem.Function(V)
-            charge_field = field_values(
-                domain, electric_field(domain, potential(zero, c_q)), degree
-            )
-        rho0 = _max_field_rho0(domain, E, charge_field, material.E_m, rho0)
+        rho0 = np.array([values[spec.closure] for values in rho0_by_closure])
+    for name, r, values in zip(names, rho0, rho0_by_closure, strict=True):
+        others = ", ".join(f"{k} {v:.6g}" for k, v in values.items() if k != spec.closure)
+        log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, spec.closure, others)
+
     coefficients = c_q + G @ rho0
-    for name, r in zip(names, rho0, strict=True):
-        log.info("  rho0(%s) = %.6g C/m^3 (closure %s)", name, r, spec.closure)
-
-    # 4. phi0 from the uniform rho0 alone (shifted per body below); 5. phi from the full density.
-    if unit is None:
-        phi0_free = uniform_potential(rho0, "phi0 (Poisson, uniform rho0)")
-    else:
-        phi0_free = fem.Function(V)
-        for r, P in zip(rho0, unit, strict=True):
-            phi0_free.x.array[:] += r * P.x.array
-    phi0_free.name = "phi0"
-    phi = potential(phi0_free, coefficients)
-    weights.destroy()
-
+    far_charges = charges - volumes * rho0
+    phi_terms = [(s * r, P) for r, P in zip(rho0, potentials, strict=True)]
+    phi_terms += [(-s * rho0[b], Y) for b, Y in enumerate(external)]
+    phi_terms += [(s * c, uj) for c, uj in zip(coefficients, profiles, strict=True)]
+    phi_terms += [(s * a, D) for a, D in zip(far_charges, far, strict=True) if D is not None]
     sol = ChargeSolution(
         domain=domain,
         space=V,
         profiles=profiles,
+        potentials=potentials,
+        external=external,
+        far=far,
         rho0=rho0,
         coefficients=coefficients,
-        phi=phi,
-        phi0_free=phi0_free,
-        phi0_shift=scale * coefficients,
+        far_charges=far_charges,
+        phi=_combination(V, phi_terms, "phi"),
+        phi0_shift=s * coefficients,
         residual=0.0,
         volumes=volumes,
         areas=areas,
         K=K,
         S=S,
+        W=W,
+        W_surface=W_surface,
+        K_far=K_far,
+        S_far=S_far,
+        rho0_by_closure=rho0_by_closure,
         stats=stats,
     )
-    sol.poisson_residual = _poisson_residual(sol, solver.matrix)
+    sol.poisson_residual = _poisson_residual(sol, poisson, far_loads, charges)
+    for g in far_loads:
+        if g is not None:
+            g.destroy()
+    if poisson is not solver.matrix:
+        poisson.destroy()
     solver.destroy()
     sol.residual = float(_constitutive_residual(sol).max())
     log.info(
@@ -396,7 +522,7 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
     """The charge sector's key numbers, SI, overall and per body."""
     domain = sol.domain
     comm, lam = domain.comm, domain.lambda_m
-    E_nodes = field_values(domain, sol.electric_field(sol.phi), max(case.mesh.order - 1, 1))
+    E_max = max_field(domain, sol.electric_field(sol.phi), max(case.mesh.order - 1, 1))
     charges, means = sol.body_charges(), sol.surface_means()
     bodies = []
     for m, name in enumerate(domain.body_names):
@@ -405,18 +531,20 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
             {
                 "name": name,
                 "rho0_C_m3": float(sol.rho0[m]),
+                "rho0_by_closure": sol.rho0_by_closure[m],
                 "net_charge_C": float(charges[m]),
                 "net_charge_requested_C": case.geometry.bodies[m].net_charge,
                 "surface_rho_mean_C_m3": float(means[m]),
                 "surface_rho_min_C_m3": global_min(comm, surface),
                 "surface_rho_max_C_m3": global_max(comm, surface),
-                "E_max_V_m": global_max(comm, np.linalg.norm(E_nodes[m], axis=1)),
+                "E_max_V_m": float(E_max[m]),
                 "volume_m3": float(sol.volumes[m] * lam**3),
                 "area_m2": float(sol.areas[m] * lam**2),
             }
         )
     return {
         "closure": case.charge.closure,
+        "closure_evaluation": CLOSURE_EVALUATION,
         **case_totals(bodies, charges, means, sol.areas),
         "constitutive_residual": sol.residual,
         "poisson_residual": sol.poisson_residual,

@@ -115,6 +115,17 @@ class Domain:
         indicator.x.array[:] = (self.cell_region != meshes.VACUUM).astype(float)
         return indicator
 
+    @cached_property
+    def body_indicators(self) -> tuple[fem.Function, ...]:
+        """Per body: 1 in its cells, 0 elsewhere (DG0), for fields defined body by body."""
+        space = fem.functionspace(self.mesh, ("DG", 0))
+        indicators = []
+        for tag in self.body_tags:
+            f = fem.Function(space)
+            f.x.array[:] = (self.cell_region == tag).astype(float)
+            indicators.append(f)
+        return tuple(indicators)
+
     def integrate(self, integrand: ufl.Form) -> float:
         """Global value of a scalar integral."""
         local = fem.assemble_scalar(fem.form(integrand))

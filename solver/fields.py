@@ -71,9 +71,9 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
     n = len(domain.body_tags)
     rho = [sol.density(m) for m in range(n)]
     excess = [rho[m] - domain.constant(sol.rho0[m]) for m in range(n)]
-    phi0 = [sol.phi0_free + domain.constant(sol.phi0_shift[m]) for m in range(n)]
+    phi0 = [sol.reference_potential(m) for m in range(n)]
     E = sol.electric_field(sol.phi)
-    E0 = sol.electric_field(sol.phi0_free)
+    E0 = [sol.reference_field(m) for m in range(n)]
     return [
         Field("rho", spaces.per_body(rho, "rho"), "C/m^3", "charge density", ("rho_C_m3",)),
         Field(
@@ -85,9 +85,10 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
         Field("phi", spaces.everywhere(sol.phi, "phi"), "V", "electric potential", ("phi_V",)),
         Field(
             "phi0",
-            spaces.per_body(phi0, "phi0", vacuum=sol.phi0_free),
+            spaces.per_body(phi0, "phi0"),
             "V",
-            "potential of the uniform rho0 alone, shifted per body so that Eq. 23 holds",
+            "in each body the potential of its own uniform rho0, shifted so that Eq. 23 holds "
+            "there (zero in vacuum)",
         ),
         Field(
             "E", spaces.everywhere(E, "E"), "V/m", "electric field", ("Ex_V_m", "Ey_V_m", "Ez_V_m")
@@ -99,7 +100,12 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
             "|E|",
             ("E_V_m",),
         ),
-        Field("E0", spaces.everywhere(E0, "E0"), "V/m", "field of the uniform rho0 alone"),
+        Field(
+            "E0",
+            spaces.per_body(E0, "E0"),
+            "V/m",
+            "in each body the field of its own uniform rho0 alone (zero in vacuum)",
+        ),
         Field(
             "screening_profile",
             spaces.everywhere(sol.screening_profile(), "screening_profile"),

@@ -100,7 +100,7 @@ class SpinSolution:
         self.A = magnetic.vector_potential() if magnetic is not None else zero
         self.B = magnetic.magnetic_field() if magnetic is not None else zero
         self.zero = zero
-        self.E0 = charge.electric_field(charge.phi0_free)
+        self.E0 = charge.reference_field_in_bodies()  # E0 of each point's own body
         self.field_excess = charge.electric_field(charge.phi) - self.E0
         self.lambda_m = k(domain.lambda_m)
         n_s = self.material.n_s
@@ -130,7 +130,7 @@ class SpinSolution:
         """phi_sigma - phi_sigma0 = phi - phi0 - c lambda sigma_vec . B, V (phi0 shifted so that
         Eq. 23 holds in the body)."""
         charge = self.charge
-        phi0 = charge.phi0_free + self.domain.constant(charge.phi0_shift[body])
+        phi0 = charge.reference_potential(body)
         spin_field = ufl.dot(self.sigma_vec[sigma], self._B(applied))
         return charge.phi - phi0 - self._phi_spin * spin_field
 

@@ -255,7 +255,7 @@ def test_charge_sector_recovered(sphere):
     assert relative(sol.current_shift(1) + sol.current_shift(-1) - J, J) < 1e-10
     A = magnetic.vector_potential()
     assert relative((sol.potential(1) + sol.potential(-1)) / 2 - A, A) < 1e-10
-    phi0 = charge.phi0_free + domain.constant(charge.phi0_shift[0])
+    phi0 = charge.reference_potential(0)
     excess = charge.phi - phi0
     mean = (sol.scalar_potential(1, 0) + sol.scalar_potential(-1, 0)) / 2
     assert relative(mean - excess, excess) < 1e-10
