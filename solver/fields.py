@@ -157,7 +157,7 @@ def spin_fields(sol: SpinSolution, spaces: FieldSpaces) -> list[Field]:
             "v_{}",
             lambda s, m: sol.velocity_shift(s),
             "m/s",
-            "v_sigma - v_sigma0 = -(e/m_e)(lambda sigma x (E - E0)/c + A)",
+            "v_sigma - v_sigma0 = -(e/m_e)(lambda sigma x (E - E0)/c - grad chi_sigma + A)",
             "v{}_{}_m_s",
         ),
         (
@@ -178,7 +178,8 @@ def spin_fields(sol: SpinSolution, spaces: FieldSpaces) -> list[Field]:
             "A_{}",
             lambda s, m: sol.potential(s),
             "T m",
-            "A_sigma - A_sigma0 = lambda sigma x (E - E0)/c + A (Eq. 58)",
+            "A_sigma - A_sigma0 = lambda sigma x (E - E0)/c + A (Eq. 58, before the phase term "
+            "grad chi_sigma)",
             None,
         ),
         (
