@@ -25,7 +25,12 @@ charge of a perfect conductor of the same shape. Hence:
   E_m (1 - (ln x - 1)/x), that "E_max = E0 at the surface" would miss by ln(x)/x.
 
 Spin. In the layer E - E0 = (sigma/eps0) exp(-k d/lambda) n, which solver.spin turns into
-v_sigma - v_sigma0; at the surface |v| = |e| lambda |sigma| |s x n| / (eps0 m_e c).
+v_sigma - v_sigma0; at the surface |v| = |e| lambda |sigma| |s x n| / (eps0 m_e c). To leading
+order E - E0 is along n in the layer, so sigma x (E - E0) is tangential: the phase term grad
+chi_sigma of the full model (docs/formulation.md section 3), which takes up the normal part,
+is of higher order in lambda/L (it comes from the variation of sigma along the surface over
+the layer depth) and is left out. The reference flow is v_sigma0 = (c/(e n_s)) rho0 sigma x
+grad d with grad d = -n at the surface (d the depth below it): tangential there.
 
 Magnetic (an applied field). To leading order the body is a perfect diamagnet: outside,
 B = B_app - grad(B_app . psi) with psi_i harmonic, dpsi_i/dn = e_i . n on the body surfaces and
@@ -590,12 +595,11 @@ class ThinLayerSpin:
 
 
 def reference_velocity(sol: ThinLayerSolution, sigma_axis: np.ndarray, n_s: float) -> np.ndarray:
-    """v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat at the surface (physics.md section 3: Eq. 61
-    generalised with the direction of E0), m/s."""
-    E0 = sol.E0
-    unit = E0 / np.maximum(np.linalg.norm(E0, axis=-1, keepdims=True), 1e-300)
+    """v_sigma0 = (c/(e n_s)) rho0 sigma x grad d at the surface, where grad d = -n (d the depth
+    below the body's surface; docs/formulation.md section 3: Eq. 61 for a sphere and a
+    cylinder, tangential at the surface of any body), m/s."""
     rho0 = sol.rho0[sol.surface.body][:, None, None]
-    return (-C_LIGHT / (E_CHARGE * n_s)) * rho0 * np.cross(sigma_axis, unit)
+    return (-C_LIGHT / (E_CHARGE * n_s)) * rho0 * np.cross(sigma_axis, sol.surface.n)
 
 
 def solve_spin(
@@ -842,8 +846,11 @@ def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | Non
         "v_surface_max_m_s": speeds,
         "v_total_surface_max_m_s": largest(spins.v_total),
         **spin.speed_scales(case.material, max(speeds)),
-        "reference_flow": "v_sigma0 = -(c/(e n_s)) rho0 sigma x E0_hat (Eq. 61 generalised)",
-        "model": "thin-layer: E - E0 = (sigma/eps0) exp(-depth/lambda) n in the layer",
+        "reference_flow": "v_sigma0 = (c/(e n_s)) rho0 sigma x grad d, d the depth below the "
+        "surface: -(c/(e n_s)) rho0 sigma x n at it (Eq. 61 generalised)",
+        "model": "thin-layer: E - E0 = (sigma/eps0) exp(-depth/lambda) n in the layer; "
+        "sigma x (E - E0) is tangential there, so the phase term grad chi_sigma of the full "
+        "model is of higher order in lambda/L and left out",
     }
     if spins.v_field is not None:
         summary["v_surface_max_field_m_s"] = largest(spins.v_field)

@@ -116,6 +116,18 @@ def test_sphere_spin_senses_and_poles(spheres):
     # azimuthal: v is perpendicular to both n and the spin axis
     assert np.abs(np.einsum("fpi,fpi->fp", up, sol.surface.n)).max() < 1e-6 * np.abs(up).max()
     assert np.abs(up[..., 2]).max() < 1e-6 * np.abs(up).max()
+    # the reference flow (c/(e n_s)) rho0 sigma x grad d, grad d = -n: tangential, against the
+    # layer's flow, 3/x of it at the equator (Eq. 61 on a sphere)
+    reference = spins.v_total[0] - up
+    assert (
+        np.abs(np.einsum("fpi,fpi->fp", reference, sol.surface.n)).max()
+        < 1e-9 * np.abs(reference).max()
+    )
+    equator = np.abs(sol.surface.n[..., 2]) < 0.05
+    ratio = (
+        np.einsum("fpi,fpi->fp", reference, up)[equator] / np.einsum("fpi,fpi->fp", up, up)[equator]
+    )
+    assert ratio.mean() == pytest.approx(-3 / 100.0, rel=0.02)
 
 
 def test_sphere_in_a_field():
