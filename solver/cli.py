@@ -230,7 +230,7 @@ def _check(case) -> None:
 
 def _print_estimate(case, info: dict) -> None:
     """The mesh estimate (README "Large meshes"), and warnings a run would give before meshing."""
-    from solver.parallel import MEMORY_VARIABLE, _node_memory
+    from solver.parallel import MEMORY_VARIABLE, node_memory
     from solver.probes import outside_domain
 
     est = info["estimate"]
@@ -239,7 +239,7 @@ def _print_estimate(case, info: dict) -> None:
         f"{est.memory_bytes / 1e9:.2g} GB of memory on 1 rank (+0.3 GB per extra rank), "
         f"{est.disk_bytes / 1e9:.2g} GB of fields on disk"
     )
-    available = _node_memory()
+    available = node_memory()
     try:
         available = float(os.environ[MEMORY_VARIABLE])
     except (KeyError, ValueError):

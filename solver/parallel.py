@@ -62,7 +62,7 @@ def peak_memory(comm: MPI.Comm) -> dict:
 MEMORY_VARIABLE = "GIANTATOM_MEMORY"  # bytes a run may use in all, overriding what is measured
 
 
-def _node_memory() -> float | None:
+def node_memory() -> float | None:
     """Bytes this node can still give: MemAvailable (/proc/meminfo, else sysconf), and no more
     than the cgroup's limit less its use (a container, a batch job); None if unknown."""
     available = None
@@ -94,7 +94,7 @@ def available_memory(comm: MPI.Comm) -> float | None:
     except (KeyError, ValueError):
         pass
     node = comm.Split_type(MPI.COMM_TYPE_SHARED)
-    mine = _node_memory() if node.rank == 0 else 0.0
+    mine = node_memory() if node.rank == 0 else 0.0
     node.Free()
     gathered = comm.allgather(mine)
     return None if any(m is None for m in gathered) else float(sum(gathered))
