@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from meshes.model import quality_warnings
 from solver import backend, charge, fields, magnetic, output, probes, spin
 from solver.backend import MPI
 from solver.case import Case
@@ -53,7 +54,7 @@ def log_mesh(report, unit: str, lambda_in_units: float) -> None:
         report.outer_radius * lambda_in_units,
         unit,
     )
-    for warning in report.warnings:
+    for warning in report.warnings + quality_warnings(report):
         log.warning("mesh: %s", warning)
 
 
@@ -72,6 +73,7 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
         "h_max_m": r.h_max * lam,
         "quality_min_sicn": r.quality_min,
         "quality_mean_sicn": r.quality_mean,
+        "quality_p1_sicn": r.quality_p1,
         "outer_radius_m": r.outer_radius * lam,
         "center_m": [c * lam for c in r.center],
         "seconds": r.seconds,
@@ -193,6 +195,9 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
         with timer.stage("mesh", meshing):
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+        report = domain.report
+        for line in probes.outside_domain(case, report.center, report.outer_radius):
+            log.warning(line)
         if domain.report.model_kind == "thin-layer":
             summary = _thin_layer(case, domain, timer, results.path)
             return _finish(case, comm, summary, results, timer)
