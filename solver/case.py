@@ -28,6 +28,7 @@ SECTIONS = (
     "model",
     "charge",
     "magnetic",
+    "electric",
     "spin",
     "solver",
     "output",
@@ -159,6 +160,15 @@ def vacuum_eps(spec: MagneticSpec, outer_radius: float) -> float:
 
 
 @dataclass(frozen=True)
+class ElectricSpec:
+    applied_field: Vector = (0.0, 0.0, 0.0)  # V/m, uniform: phi -> -E_a . r far away
+
+    @property
+    def active(self) -> bool:
+        return any(e != 0.0 for e in self.applied_field)
+
+
+@dataclass(frozen=True)
 class SpinSpec:
     axis: Vector = (0.0, 0.0, 1.0)  # spin quantization axis s, normalised
     direct_check: bool = True  # solve Eq. 62a directly and report the difference
@@ -222,6 +232,7 @@ class Case:
     output: OutputSpec
     probes: tuple[Probe, ...] = field(default_factory=tuple)
     magnetic: MagneticSpec = MagneticSpec()
+    electric: ElectricSpec = ElectricSpec()
     model: ModelSpec = ModelSpec()
     spin: SpinSpec = SpinSpec()
     sweep: tuple[SweepParameter, ...] = ()  # [sweep]: run every combination (solver/sweep.py)
@@ -591,6 +602,12 @@ def _parse_magnetic(t: _Table) -> MagneticSpec:
     return spec
 
 
+def _parse_electric(t: _Table) -> ElectricSpec:
+    spec = ElectricSpec(applied_field=t.vector("applied_field", ElectricSpec.applied_field))
+    t.done("applied_field")
+    return spec
+
+
 def _parse_spin(t: _Table) -> SpinSpec:
     spec = SpinSpec(
         axis=_unit_vector(t, "axis", SpinSpec.axis),
@@ -763,6 +780,7 @@ def parse_case(text: str, path: Path) -> Case:
         mesh=_parse_mesh(root.table("mesh"), path.parent, model.kind),
         charge=charge,
         magnetic=_parse_magnetic(root.table("magnetic")),
+        electric=_parse_electric(root.table("electric")),
         model=model,
         spin=_parse_spin(root.table("spin")),
         solver=_parse_solver(root.table("solver")),

@@ -13,6 +13,7 @@ from solver import backend, charge, fields, magnetic, output, probes, spin
 from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
+from solver.errors import CaseError
 from solver.log import StageTimer, log
 from solver.parallel import on_root, peak_memory
 
@@ -105,6 +106,7 @@ def _report(summary: dict, out: Path) -> None:
         f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
+        *_electric_report(summary.get("electric")),
         *(
             _thin_layer_report(summary)
             if summary.get("model", {}).get("kind") == "thin-layer"
@@ -114,6 +116,16 @@ def _report(summary: dict, out: Path) -> None:
         "",
     ]
     log.info("\n".join(lines))
+
+
+def _electric_report(e: dict | None) -> list[str]:
+    if e is None:
+        return []
+    field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
+    return [
+        f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
+        f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
+    ]
 
 
 def _figures(case: Case, path: Path) -> None:
@@ -240,6 +252,11 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 output.write_vtx(domain, all_fields, results.path / "fields.bp")
             _write_probes(case, domain, results.path, all_fields)
             sections = {
+                **(
+                    {"electric": charge_summary.pop("electric")}
+                    if "electric" in charge_summary
+                    else {}
+                ),
                 "charge": charge_summary,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "spin": spin_summary,
@@ -272,6 +289,12 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
     """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
     from solver import thinlayer_output
 
+    if case.electric.active:
+        raise CaseError(
+            "the thin-layer model does not take an applied electric field yet: use [model] "
+            'kind = "full"',
+            "electric.applied_field",
+        )
     smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
     log.info(
         "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "
