@@ -302,6 +302,12 @@ def test_html_view_renders_in_chromium(solved_sphere, tmp_path):
     assert (middle[..., 2] - middle[..., 0] > 60).mean() < 0.001  # no blue
     cut, _ = browse(html, tmp_path, hash="field=rho&clip=z&pos=0.9&flip=1")
     assert np.abs(cut - rgb).mean() > 5  # another picture
+    # |E| on the cut through the centre (the middle of the page), where E = 0: the bottom of
+    # the YlOrRd map, blue/red 0.8 (0.77 measured, whatever the shading; 0.60, |E| at 13 % of
+    # its maximum, when the view interpolated nodal magnitudes instead of the components)
+    rgb, _ = browse(html, tmp_path, hash="field=E&clip=y&pos=0")
+    centre = rgb[h // 2 - 2 : h // 2 + 3, w // 2 - 2 : w // 2 + 3].reshape(-1, 3).mean(axis=0)
+    assert centre[2] / centre[0] > 0.74, centre
 
 
 # ---- magnetic and spin figures on synthetic fields --------------------------------------
