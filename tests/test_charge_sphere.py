@@ -96,7 +96,7 @@ points = 81
 
 def test_field_magnitude_from_centre_to_surface(cubic_sphere):
     """|E| along a radius, centre and surface included, within 2 % of max |E| of the exact
-    |E(r)| of physics.md section 1 (measured 0.46 %, at the surface); the nodal |E|
+    |E(r)| of docs/formulation.md section 1 (measured 0.46 %, at the surface); the nodal |E|
     interpolated to the probe points was 7.5 % off at the centre. The profile figure states
     the same deviation."""
     summary, probe = load_summary(cubic_sphere), read_probe(cubic_sphere / "probe_radius.csv")
