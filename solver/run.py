@@ -83,12 +83,16 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
 
 def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields.Field]) -> None:
     columns = fields.probe_columns(all_fields)
-    header = ["x", "y", "z"] + [name for name, _, _ in columns]
     for probe in case.probes:
         points = probes.probe_points(probe)
         values = probes.sample(domain, points, columns)
         if domain.comm.rank == 0:
-            output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, values]))
+            header, table = fields.probe_table(all_fields, values)
+            output.write_csv(
+                out / f"probe_{probe.name}.csv",
+                ["x", "y", "z", *header],
+                np.hstack([points, table]),
+            )
 
 
 def _report(summary: dict, out: Path) -> None:
