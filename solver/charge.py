@@ -111,6 +111,24 @@ def point_charge_load(domain: Domain, w, point: np.ndarray) -> PETSc.Vec | None:
     return assemble_rhs(fem.form(g * w * quadrature(domain.ds, _degree(w))(meshes.OUTER)))
 
 
+def dipole_load(domain: Domain, w, axis: int) -> PETSc.Vec:
+    """int_Gamma_inf g w ds with g = (d/dn + 1/R_out) of the potential (x - x_c)_i/(4 pi r^3)
+    of a unit dipole along ``axis`` at the centre x_c: -n_i/(4 pi R_out^3). Added to the
+    monopole Robin condition, it makes it exact for the dipole far field as well."""
+    n = ufl.FacetNormal(domain.mesh)
+    g = -n[axis] * domain.robin**3 / (4.0 * np.pi)
+    return assemble_rhs(fem.form(g * w * quadrature(domain.ds, _degree(w))(meshes.OUTER)))
+
+
+def applied_potential(domain: Domain, space: fem.FunctionSpace, field_V_m) -> fem.Function:
+    """-E_a . (x - x_c), V, with x_c the centre of the outer sphere (positions in lambda)."""
+    center = np.array(domain.report.center, dtype=float)
+    E = np.asarray(field_V_m, dtype=float) * domain.lambda_m
+    f = fem.Function(space, name="applied potential")
+    f.interpolate(lambda x: -(E @ (x - center[:, None])))
+    return f
+
+
 def electric_field(domain: Domain, potential: fem.Function) -> ufl.core.expr.Expr:
     """E = -grad(potential), V/m (the mesh's length unit is lambda)."""
     return -ufl.grad(potential) * domain.constant(1.0 / domain.lambda_m)
@@ -172,6 +190,33 @@ class BodyWeights:
 
 
 @dataclass
+class FieldResponse:
+    """The bodies' answer to a uniform applied field E_a (docs/formulation.md section 4): in
+    body m rho_E = (Y_A - A)/s + sum_j c_j (delta_mj - u_j) - sum_i p_i D_i, and
+    phi_E = A - Y_A + s sum_j c_j u_j + s sum_i p_i D_i, with A = -E_a . (x - x_c), Y_A the
+    screened response to A in the bodies, D_i the response to the Robin data of a unit dipole
+    at the centre (so the far field carries the induced dipole p exactly), c_j keeping every
+    body neutral. rho0 does not move: the closures are evaluated without the field."""
+
+    field_V_m: np.ndarray
+    applied: fem.Function  # A, V
+    screened: fem.Function  # Y_A, V
+    dipole_responses: list[fem.Function]  # D_i, per unit dipole (lambda units)
+    coefficients: np.ndarray  # c_j, C/m^3
+    dipole: np.ndarray  # p, C/m^3 lambda^4 (the induced dipole about x_c)
+
+    def density_terms(self, s: float) -> list[tuple[float, fem.Function]]:
+        """rho_E less its u_j terms (those join the expulsion's), C/m^3."""
+        terms = [(1.0 / s, self.screened), (-1.0 / s, self.applied)]
+        return terms + [(-p, D) for p, D in zip(self.dipole, self.dipole_responses, strict=True)]
+
+    def potential_terms(self, s: float) -> list[tuple[float, fem.Function]]:
+        """phi_E less its u_j terms, V."""
+        terms = [(1.0, self.applied), (-1.0, self.screened)]
+        return terms + [(s * p, D) for p, D in zip(self.dipole, self.dipole_responses, strict=True)]
+
+
+@dataclass
 class ChargeSolution:
     """The charge sector, SI: rho in C/m^3, potentials in V (positions in lambda).
 
@@ -191,15 +236,11 @@ class ChargeSolution:
     residual: float  # relative L2 spread of the Eq. 23 constant, worst body
     volumes: np.ndarray  # lambda^3
     areas: np.ndarray  # lambda^2
-    K: np.ndarray  # [m, j] = int_{Omega_m} (delta_mj - u_j), lambda^3
-    S: np.ndarray  # the same over the surface of body m, lambda^2
-    W: np.ndarray  # [m, b] = int_{Omega_m} (Y_b - [b != m] P_b), lambda^5 (zero for one body)
-    W_surface: np.ndarray  # the same over the surface of body m, lambda^4
-    K_far: np.ndarray  # [m, i] = int_{Omega_m} D_i (zero where the centroid is the centre)
-    S_far: np.ndarray  # the same over the surface of body m
     rho0_by_closure: list[dict[str, float]]  # per body, C/m^3: what each closure gives
     stats: SolveStats = field(default_factory=SolveStats)
     poisson_residual: float = 0.0  # ||A phi - b|| / ||b|| of Poisson's equation for rho
+    field_response: FieldResponse | None = None  # the answer to an applied field
+    response: list[tuple[float, fem.Function]] = field(default_factory=list)  # its rho terms
 
     @property
     def scale(self) -> float:
@@ -215,7 +256,7 @@ class ChargeSolution:
             if b != index:
                 terms.append((-self.rho0[b], self.potentials[b]))
         terms += [(-a, D) for a, D in zip(self.far_charges, self.far, strict=True) if D is not None]
-        return constant, terms
+        return constant, terms + self.response
 
     def density(self, index: int) -> ufl.core.expr.Expr:
         """rho in body ``index`` (0-based), C/m^3, as a UFL expression valid on that body."""
@@ -249,15 +290,22 @@ class ChargeSolution:
 
     def body_charges(self) -> np.ndarray:
         """int rho over each body, C."""
-        total = self.rho0 * self.volumes + self.K @ self.coefficients + self.W @ self.rho0
-        return (total - self.K_far @ self.far_charges) * self.domain.lambda_m**3
+        domain = self.domain
+        dx = quadrature(domain.dx, _degree(self.phi))
+        charges = [
+            domain.integrate(self.density(m) * dx(t)) for m, t in enumerate(domain.body_tags)
+        ]
+        return np.array(charges) * domain.lambda_m**3
 
     def surface_means(self) -> np.ndarray:
         """Area mean of rho over each body's surface, C/m^3."""
-        layer = (
-            self.S @ self.coefficients + self.W_surface @ self.rho0 - self.S_far @ self.far_charges
-        )
-        return self.rho0 + layer / self.areas
+        domain = self.domain
+        dS = quadrature(domain.dS, _degree(self.phi))
+        # the expression of body m is continuous across its surface: either side gives it
+        means = [
+            domain.integrate(self.density(m)("+") * dS(t)) for m, t in enumerate(domain.body_tags)
+        ]
+        return np.array(means) / self.areas
 
     def surface_values(self, index: int) -> np.ndarray:
         """rho at this rank's nodes on the surface of body ``index``, C/m^3."""
@@ -354,6 +402,17 @@ def _poisson_residual(
     for q, g in zip(charges, far_loads, strict=True):
         if g is not None:
             b.axpy(sol.scale * q, g)
+    response = sol.field_response
+    if response is not None:
+        n = ufl.FacetNormal(domain.mesh)
+        A = response.applied
+        ds = quadrature(domain.ds, _degree(w))(meshes.OUTER)
+        data = (ufl.dot(ufl.grad(A), n) + domain.robin * A) * w * ds
+        for i, p in enumerate(response.dipole):
+            data += (
+                domain.constant(sol.scale * p) * (-n[i]) * domain.robin**3 / (4 * np.pi) * w * ds
+            )
+        b.axpy(1.0, assemble_rhs(fem.form(data)))
     r = b.duplicate()
     operator.mult(sol.phi.x.petsc_vec, r)
     r.axpy(-1.0, b)
@@ -369,6 +428,67 @@ def _combination(space: fem.FunctionSpace, terms, name: str) -> fem.Function:
     for coefficient, g in terms:
         f.x.array[:] += coefficient * g.x.array
     return f
+
+
+def _field_response(
+    domain: Domain,
+    weights: BodyWeights,
+    profiles: list[fem.Function],
+    K: np.ndarray,
+    field_V_m,
+    applied: fem.Function,
+    screened: fem.Function,
+    dipoles: list[fem.Function],
+) -> FieldResponse:
+    """The constants c_j (each body neutral) and the induced dipole p (the far-field data), one
+    small linear system: int_m rho_E = 0 for every body m and p_i = int (x - x_c)_i rho_E."""
+    n = len(profiles)
+    s = domain.lambda_m**2 / EPS_0
+    w = ufl.TestFunction(profiles[0].function_space)
+    x = ufl.SpatialCoordinate(domain.mesh)
+    center = np.array(domain.report.center, dtype=float)
+    dx = quadrature(domain.dx, _degree(w))
+    moment = [
+        [
+            assemble_rhs(fem.form((x[i] - domain.constant(center[i])) * w * dx(t)))
+            for t in domain.body_tags
+        ]
+        for i in range(3)
+    ]  # moment[i][m] . f = int over body m of (x - x_c)_i f
+
+    def volume(f):  # [m] = int_m f
+        return np.array([v.dot(f.x.petsc_vec) for v in weights.volume])
+
+    def first(f):  # [i] = int_Omega (x - x_c)_i f
+        return np.array([sum(v.dot(f.x.petsc_vec) for v in row) for row in moment])
+
+    source = fem.Function(applied.function_space)
+    source.x.array[:] = (screened.x.array - applied.x.array) / s  # (Y_A - A)/s
+    # unknowns z = (c_1..c_n, p_x, p_y, p_z)
+    matrix = np.zeros((n + 3, n + 3))
+    rhs = np.zeros(n + 3)
+    matrix[:n, :n] = K
+    for i, D in enumerate(dipoles):
+        matrix[:n, n + i] = -volume(D)
+        matrix[n:, n + i] = first(D)
+    for j, u in enumerate(profiles):
+        own = np.array([moment[i][j].sum() for i in range(3)])  # int_j (x - x_c)_i
+        matrix[n:, j] = first(u) - own
+    matrix[n:, n:] += np.eye(3)
+    rhs[:n] = -volume(source)
+    rhs[n:] = first(source)
+    z = np.linalg.solve(matrix, rhs)
+    for row in moment:
+        for v in row:
+            v.destroy()
+    return FieldResponse(
+        field_V_m=np.asarray(field_V_m, dtype=float),
+        applied=applied,
+        screened=screened,
+        dipole_responses=dipoles,
+        coefficients=z[:n],
+        dipole=z[n:],
+    )
 
 
 def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
@@ -396,6 +516,18 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         None if g is None else solver.solve(g, f"far field of {name}")
         for g, name in zip(far_loads, names, strict=True)
     ]
+    field_pieces = None
+    if case.electric.active:
+        applied = applied_potential(domain, V, case.electric.applied_field)
+        load = assemble_rhs(fem.form(applied * w * quadrature(domain.dx_bodies, case.mesh.order)))
+        screened = solver.solve(load, "screening of the applied field")
+        load.destroy()
+        dipoles = []
+        for i, c in enumerate("xyz"):
+            load = dipole_load(domain, w, i)
+            dipoles.append(solver.solve(load, f"far field of a dipole along {c}"))
+            load.destroy()
+        field_pieces = (applied, screened, dipoles)
     solver.reassemble(poisson_form(domain, u, w))
     potentials = []
     for b, (load, g, name) in enumerate(zip(weights.volume, far_loads, names, strict=True)):
@@ -422,6 +554,11 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     W_surface = weights.external_integrals(weights.surface, potentials, external)
     K_far = weights.response_integrals(weights.volume, far)
     S_far = weights.response_integrals(weights.surface, far)
+    response = None
+    if field_pieces is not None:
+        response = _field_response(
+            domain, weights, profiles, K, case.electric.applied_field, *field_pieces
+        )
     weights.destroy()
     charges = np.array([b.net_charge for b in case.geometry.bodies]) / domain.lambda_m**3
     c_q = np.linalg.solve(K, charges + K_far @ charges)
@@ -458,11 +595,15 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, spec.closure, others)
 
     coefficients = c_q + G @ rho0
+    if response is not None:
+        coefficients = coefficients + response.coefficients
     far_charges = charges - volumes * rho0
     phi_terms = [(s * r, P) for r, P in zip(rho0, potentials, strict=True)]
     phi_terms += [(-s * rho0[b], Y) for b, Y in enumerate(external)]
     phi_terms += [(s * c, uj) for c, uj in zip(coefficients, profiles, strict=True)]
     phi_terms += [(s * a, D) for a, D in zip(far_charges, far, strict=True) if D is not None]
+    if response is not None:
+        phi_terms += response.potential_terms(s)
     sol = ChargeSolution(
         domain=domain,
         space=V,
@@ -473,17 +614,13 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         rho0=rho0,
         coefficients=coefficients,
         far_charges=far_charges,
+        field_response=response,
+        response=response.density_terms(s) if response is not None else [],
         phi=_combination(V, phi_terms, "phi"),
         phi0_shift=s * coefficients,
         residual=0.0,
         volumes=volumes,
         areas=areas,
-        K=K,
-        S=S,
-        W=W,
-        W_surface=W_surface,
-        K_far=K_far,
-        S_far=S_far,
         rho0_by_closure=rho0_by_closure,
         stats=stats,
     )
@@ -502,6 +639,27 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         sol.residual,
     )
     return sol
+
+
+def multipole_moments(sol: ChargeSolution) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per body: its dipole moment int rho y dV (C m) and quadrupole moment
+    Q_ij = int rho (3 y_i y_j - |y|^2 delta_ij) dV (C m^2), y the position from its centroid."""
+    domain = sol.domain
+    lam = domain.lambda_m
+    x = ufl.SpatialCoordinate(domain.mesh)
+    dx = quadrature(domain.dx, _degree(sol.phi))
+    out = []
+    for m, (tag, c) in enumerate(zip(domain.body_tags, centroids(domain), strict=True)):
+        y = x - ufl.as_vector([domain.constant(ci) for ci in c])
+        rho = sol.density(m)
+        dipole = np.array([domain.integrate(rho * y[i] * dx(tag)) for i in range(3)])
+        quadrupole = np.zeros((3, 3))
+        for i in range(3):
+            for j in range(i, 3):
+                shape = 3 * y[i] * y[j] - (ufl.dot(y, y) if i == j else 0)
+                quadrupole[i, j] = quadrupole[j, i] = domain.integrate(rho * shape * dx(tag))
+        out.append((dipole * lam**4, quadrupole * lam**5))
+    return out
 
 
 def case_totals(bodies: list[dict], charges, means, areas) -> dict:
@@ -524,6 +682,7 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
     comm, lam = domain.comm, domain.lambda_m
     E_max = max_field(domain, sol.electric_field(sol.phi), max(case.mesh.order - 1, 1))
     charges, means = sol.body_charges(), sol.surface_means()
+    moments = multipole_moments(sol)
     bodies = []
     for m, name in enumerate(domain.body_names):
         surface = sol.surface_values(m)
@@ -538,11 +697,26 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
                 "surface_rho_min_C_m3": global_min(comm, surface),
                 "surface_rho_max_C_m3": global_max(comm, surface),
                 "E_max_V_m": float(E_max[m]),
+                "dipole_moment_C_m": moments[m][0],
+                "quadrupole_moment_C_m2": moments[m][1],
                 "volume_m3": float(sol.volumes[m] * lam**3),
                 "area_m2": float(sol.areas[m] * lam**2),
             }
         )
+    electric = {}
+    if sol.field_response is not None:
+        r = sol.field_response
+        electric = {
+            "electric": {
+                "applied_field_V_m": r.field_V_m,
+                "induced_dipole_C_m": r.dipole * lam**4,
+                "note": "the bodies' linear response to the uniform applied field, screened "
+                "over lambda (Eq. 23); rho0 is the isolated, field-free body's (the closure "
+                "does not move with the field); dipole_moment_C_m per body includes it",
+            }
+        }
     return {
+        **electric,
         "closure": case.charge.closure,
         "closure_evaluation": CLOSURE_EVALUATION,
         **case_totals(bodies, charges, means, sol.areas),

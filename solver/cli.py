@@ -5,6 +5,7 @@ exit non-zero, on every rank together, with no traceback and no results director
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -205,6 +206,7 @@ def _check(case) -> None:
             + f"; thin-layer mesh: resolution {case.model.resolution:g} of the radius of "
             f"curvature, order {case.model.order}; closure {case.charge.closure}"
         )
+    _print_estimate(case, info)
     if case.magnetic.active:
         mag = case.magnetic
         how = (
@@ -214,6 +216,8 @@ def _check(case) -> None:
             f"{mag.boundary}" + (" (full model)" if case.model.kind == "auto" else "")
         )
         print(f"  magnetic: applied field {list(mag.applied_field)} T, {how}")
+        if info["magnetic_eps"] is not None:
+            _print_eps(info["magnetic_eps"], info["outer_radius"])
     if case.sweep:
         from solver.sweep import members
 
@@ -222,6 +226,41 @@ def _check(case) -> None:
         for member in found:
             check_geometry(member.case)
             print(f"    {member.name}")
+
+
+def _print_estimate(case, info: dict) -> None:
+    """The mesh estimate (README "Large meshes"), and warnings a run would give before meshing."""
+    from solver.parallel import MEMORY_VARIABLE, node_memory
+    from solver.probes import outside_domain
+
+    est = info["estimate"]
+    print(
+        f"  mesh estimate: about {est.cells:,} tetrahedra, {est.dofs:,} dofs, "
+        f"{est.memory_bytes / 1e9:.2g} GB of memory on 1 rank (+0.3 GB per extra rank), "
+        f"{est.disk_bytes / 1e9:.2g} GB of fields on disk"
+    )
+    available = node_memory()
+    try:
+        available = float(os.environ[MEMORY_VARIABLE])
+    except (KeyError, ValueError):
+        pass
+    if available is not None and est.memory_bytes > available:
+        print(
+            f"  WARNING: more memory than the {available / 1e9:.2g} GB available here: coarsen "
+            "[mesh] or run on more nodes"
+        )
+    for line in outside_domain(case, info["center"], info["outer_radius"]):
+        print(f"  WARNING: {line}")
+
+
+def _print_eps(eps: float, outer_radius: float) -> None:
+    from solver.case import EPS_BIAS
+
+    r2 = eps * outer_radius**2
+    print(
+        f"  vacuum regularisation eps = {eps:.3g}: eps (R_out/lambda)^2 = {r2:.3g}, moment "
+        f"bias about {EPS_BIAS * r2:.1e}"
+    )
 
 
 def _mesh(case, out: Path | None) -> None:

@@ -20,10 +20,13 @@ import gmsh
 import numpy as np
 
 import meshes
+from meshes.estimate import MeshEstimate, estimate_model
+from meshes.model import body_dimensions, model_kind
 from solver.backend import MPI, dolfinx, fem, geometry, ufl
-from solver.case import Case
+from solver.case import Case, vacuum_eps
 from solver.errors import CaseError
-from solver.parallel import on_root
+from solver.log import log
+from solver.parallel import available_memory, on_root
 
 
 @dataclass
@@ -141,8 +144,44 @@ class Domain:
         return np.array([self.integrate(one("+") * self.dS(t)) for t in self.body_tags])
 
 
-def _mesh_on_root(case: Case, msh_file: Path | None) -> meshes.MeshReport:
+def magnetic_eps(case: Case, model: meshes.GeometryModel) -> float | None:
+    """The vacuum regularisation the full model's magnetic solve will use on this geometry
+    (None without a field or in the thin-layer model); a case-file eps too large for the outer
+    sphere is an error naming magnetic.eps, raised here before anything is meshed."""
+    if not case.magnetic.active or case.model.kind == "thin-layer":
+        return None
+    if case.model.kind == "auto":
+        if model_kind(case, body_dimensions(model)[0]) == "thin-layer":
+            return None
+    return vacuum_eps(case.magnetic, model.outer_radius)
+
+
+def log_estimate(estimate: MeshEstimate, available: float | None) -> None:
+    """The mesh estimate in the log (before meshing), and a warning when its memory exceeds
+    ``available`` (bytes; None: unknown)."""
+    log.info(
+        "mesh estimate: about %d tetrahedra, %d dofs, %.2g GB of memory, %.2g GB of fields on disk",
+        estimate.cells,
+        estimate.dofs,
+        estimate.memory_bytes / 1e9,
+        estimate.disk_bytes / 1e9,
+    )
+    if available is not None and estimate.memory_bytes > available:
+        log.warning(
+            "the mesh is estimated to need %.2g GB of memory, more than the %.2g GB available: "
+            "coarsen [mesh] (surface_size, layer, far_field), use order = 3 with a larger "
+            "surface_size, or run on more nodes",
+            estimate.memory_bytes / 1e9,
+            available / 1e9,
+        )
+
+
+def _mesh_on_root(
+    case: Case, msh_file: Path | None, ranks: int = 1, available: float | None = None
+) -> meshes.MeshReport:
     model = meshes.build_geometry(case)
+    magnetic_eps(case, model)
+    log_estimate(estimate_model(model, case, ranks), available)
     report = meshes.generate_mesh(model, case)
     if msh_file is not None:
         gmsh.option.setNumber("Mesh.Binary", 1)
@@ -155,8 +194,9 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
     or read the saved mesh of ``[mesh] file``."""
     if case.mesh.file is not None:
         return read_domain(case, comm)
+    available = available_memory(comm)
     with meshes.gmsh_session() if comm.rank == 0 else contextlib.nullcontext():
-        report = on_root(comm, lambda: _mesh_on_root(case, msh_file))
+        report = on_root(comm, lambda: _mesh_on_root(case, msh_file, comm.size, available))
         # Body surfaces are interior facets: integrals over them need both cells of every
         # facet on the rank that owns it, hence ghosted cells across shared facets.
         partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
@@ -272,4 +312,7 @@ def check_geometry(case: Case) -> dict:
             "bodies": len(model.body_volumes),
             "bounding_radius": model.bounding_radius,
             "outer_radius": model.outer_radius,
+            "center": model.center,
+            "magnetic_eps": magnetic_eps(case, model),
+            "estimate": estimate_model(model, case),
         }

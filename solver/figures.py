@@ -480,6 +480,110 @@ def _outline(mesh: Mesh, normal: int):
     return mesh.surface.slice(normal=AXES[normal], origin=mesh.center)
 
 
+# --------------------------------------------------------------------------------------------
+# Magnitudes of vector fields, as drawn
+
+
+MAGNITUDE_TOLERANCE = 2e-3  # of the largest magnitude: well under one step of a 256-colour map
+MAGNITUDE_LEVELS = 12
+
+
+def _edge_midpoints(vectors: np.ndarray, triangles: np.ndarray) -> list[np.ndarray]:
+    """The vectors at the midpoints of each triangle's edges 01, 12, 20 (linear fields)."""
+    return [0.5 * (vectors[triangles[:, k]] + vectors[triangles[:, (k + 1) % 3]]) for k in range(3)]
+
+
+def magnitude_error(vectors: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Per triangle, how far the linear interpolation of the vertices' magnitudes (what a
+    renderer draws) is from the magnitude of the interpolated vector, at the edge midpoints and
+    the centroid. Zero for a field of fixed direction; at most the vertices' largest magnitude
+    (the interpolated vector passes through zero: the cone of an interpolated |v|)."""
+    norms = np.linalg.norm(vectors, axis=1)
+    error = np.abs(
+        norms[triangles].mean(axis=1) - np.linalg.norm(vectors[triangles].mean(axis=1), axis=1)
+    )
+    for k, middle in enumerate(_edge_midpoints(vectors, triangles)):
+        drawn = 0.5 * (norms[triangles[:, k]] + norms[triangles[:, (k + 1) % 3]])
+        error = np.maximum(error, np.abs(drawn - np.linalg.norm(middle, axis=1)))
+    return error
+
+
+def with_magnitude(
+    surface, vector: str, tolerance: float = MAGNITUDE_TOLERANCE, scale: float | None = None
+):
+    """``surface`` (polygons, or any dataset's outer surface) as triangles carrying
+    ``_magnitude``, the magnitude of ``vector`` computed from its components at every point.
+
+    A renderer interpolates the magnitude linearly across each triangle, which overshoots
+    where the vector turns or passes through zero (the centre of a sphere, the axis of a
+    current loop). The triangles where that differs from the magnitude of the interpolated
+    vector by more than ``tolerance`` of ``scale`` (default: the largest magnitude on the
+    surface; the top of the colour scale) are split in four (their
+    neighbours in two, or in four, so that no point hangs on an edge), the point fields
+    interpolated linearly, until none does: what is drawn is the magnitude of the vector's
+    components to ``tolerance`` everywhere, not an interpolated nodal magnitude."""
+    import pyvista
+
+    if not isinstance(surface, pyvista.PolyData):
+        surface = surface.extract_surface(algorithm="dataset_surface")
+    surface = surface.triangulate()
+    points = np.asarray(surface.points, dtype=float)
+    triangles = np.asarray(surface.regular_faces, dtype=np.int64).reshape(-1, 3)
+    data = {
+        name: np.asarray(surface.point_data[name], dtype=float)
+        for name in surface.point_data.keys()
+        if np.issubdtype(np.asarray(surface.point_data[name]).dtype, np.floating)
+    }
+    largest = float(np.linalg.norm(data[vector], axis=1).max(initial=0.0))
+    largest = largest if scale is None else scale
+    for _ in range(MAGNITUDE_LEVELS):
+        if not len(triangles) or largest == 0.0:
+            break
+        red = magnitude_error(data[vector], triangles) > tolerance * largest
+        if not red.any():
+            break
+        n = len(points)
+        ends = np.stack([triangles, np.roll(triangles, -1, axis=1)], axis=2)  # edges 01 12 20
+        keys = ends.min(axis=2) * n + ends.max(axis=2)
+        while True:  # a triangle with two or three split edges is split in four
+            split = np.unique(keys[red])
+            hanging = np.isin(keys, split) & ~red[:, None]
+            promote = hanging.sum(axis=1) >= 2
+            if not promote.any():
+                break
+            red |= promote
+        green = hanging.any(axis=1)  # one split edge: halved through the opposite vertex
+        middle = n + np.searchsorted(split, keys)  # the new point on each split edge
+        lo, hi = split // n, split % n
+        points = np.vstack([points, 0.5 * (points[lo] + points[hi])])
+        data = {k: np.concatenate([v, 0.5 * (v[lo] + v[hi])]) for k, v in data.items()}
+        a, b, c = triangles[red].T
+        m01, m12, m20 = middle[red].T
+        children = [
+            triangles[~red & ~green],
+            np.stack([a, m01, m20], axis=1),
+            np.stack([m01, b, m12], axis=1),
+            np.stack([m20, m12, c], axis=1),
+            np.stack([m01, m12, m20], axis=1),
+        ]
+        k = np.argmax(hanging[green], axis=1)  # the split edge k runs from vertex k to k + 1
+        t, m = triangles[green], middle[green]
+        rows = np.arange(len(t))
+        first, second, third = t[rows, k], t[rows, (k + 1) % 3], t[rows, (k + 2) % 3]
+        middle_k = m[rows, k]
+        children += [
+            np.stack([first, middle_k, third], axis=1),
+            np.stack([middle_k, second, third], axis=1),
+        ]
+        triangles = np.concatenate(children)
+    cells = np.hstack([np.full((len(triangles), 1), 3), triangles]).ravel()
+    out = pyvista.PolyData(points, faces=cells)
+    for name, values in data.items():
+        out.point_data[name] = values
+    out.point_data["_magnitude"] = np.linalg.norm(data[vector], axis=1)
+    return out
+
+
 def figure_charge(results: Results, out: Path, size, clip: str | None) -> Path:
     mesh = results.mesh
     n = mesh.normal(clip)
@@ -543,32 +647,39 @@ def _arrows(mesh: Mesh, vector: str, normal: int, count: int = 23):
     )
 
 
-def _planar(
-    results: Results,
-    out: Path,
-    size,
-    normal: int,
-    vector: str,
-    magnitude: np.ndarray,
-    quantity: str,
-    unit: str,
-    cmap: str,
-    outline: str,
-) -> Path:
+def magnitude_plane(mesh: Mesh, normal: int, vector: str):
+    """The cut plane over the bodies and a margin of vacuum, with ``vector`` sliced (its
+    components interpolated) and ``_magnitude`` computed from them (``with_magnitude``)."""
     import pyvista
 
-    mesh = results.mesh
-    grid = mesh.grid
-    grid.point_data["_magnitude"] = magnitude
     # The box clip merges coincident points, which would smear a field that jumps at the surface
     # (J is zero in vacuum) onto the neighbouring cells: cut the bodies and the vacuum apart.
+    grid = mesh.grid
     pieces = [
         grid.extract_cells(np.flatnonzero(inside))
         .slice(normal=AXES[normal], origin=mesh.center)
         .clip_box(mesh.box(), invert=False)
         for inside in (mesh.cell_region > 0, mesh.cell_region == 0)
     ]
-    plane = pyvista.merge([p for p in pieces if p.n_points], merge_points=False)
+    pieces = [p for p in pieces if p.n_points]
+    scale = max(float(np.linalg.norm(p.point_data[vector], axis=1).max()) for p in pieces)
+    pieces = [with_magnitude(p, vector, scale=scale) for p in pieces]
+    return pyvista.merge(pieces, merge_points=False)
+
+
+def _planar(
+    results: Results,
+    out: Path,
+    size,
+    normal: int,
+    vector: str,
+    quantity: str,
+    unit: str,
+    cmap: str,
+    outline: str,
+) -> Path:
+    mesh = results.mesh
+    plane = magnitude_plane(mesh, normal, vector)
     pic = _Picture(size)
     pic.add(
         plane,
@@ -590,14 +701,12 @@ def _planar(
 
 def figure_field(results: Results, out: Path, size, clip: str | None) -> Path:
     mesh = results.mesh
-    E = np.asarray(mesh.grid.point_data["E"])
     return _planar(
         results,
         out,
         size,
         mesh.normal(clip),
         "E",
-        np.linalg.norm(E, axis=1),
         "electric field: magnitude (V/m), arrows: E",
         "V/m",
         "YlOrRd",
@@ -616,7 +725,6 @@ def _applied_direction(mesh: Mesh) -> np.ndarray | None:
 
 def figure_current(results: Results, out: Path, size, clip: str | None) -> Path:
     mesh = results.mesh
-    J = np.asarray(mesh.grid.point_data["J"])
     if clip is None:
         direction = _applied_direction(mesh)
         normal = int(np.argmax(np.abs(direction))) if direction is not None else mesh.normal(None)
@@ -628,7 +736,6 @@ def figure_current(results: Results, out: Path, size, clip: str | None) -> Path:
         size,
         normal,
         "J",
-        np.linalg.norm(J, axis=1),
         "current density: magnitude (A/m^2), arrows: J",
         "A/m^2",
         "YlGnBu",
@@ -649,19 +756,19 @@ def figure_magnetic(results: Results, out: Path, size, clip: str | None) -> Path
         normal = mesh.normal(None)
     pic = _Picture(size)
     if "J" in mesh.body.point_data:
-        shown, label = _cut_open(mesh, normal), "J magnitude (A/m^2)"
-        shown.point_data["_J"] = np.linalg.norm(np.asarray(shown.point_data["J"]), axis=1)
-        what = "J magnitude (A/m^2) on the cut"
+        shown = with_magnitude(_cut_open(mesh, normal), "J")
+        label, what = "J magnitude (A/m^2)", "J magnitude (A/m^2) on the cut"
     else:  # thin-layer: the current is a sheet K in the layer, drawn on the opened surface
         surface = results.surface_with("K")
-        shown = surface.clip(normal=open_side(normal), origin=mesh.center, invert=True)
-        shown.point_data["_J"] = np.linalg.norm(np.asarray(shown.point_data["K"]), axis=1)
+        shown = with_magnitude(
+            surface.clip(normal=open_side(normal), origin=mesh.center, invert=True), "K"
+        )
         label, what = "K magnitude (A/m)", "surface current K (A/m), the layer's J integrated"
     pic.add(
         shown,
-        scalars="_J",
+        scalars="_magnitude",
         cmap="viridis",
-        clim=(0.0, float(shown.point_data["_J"].max(initial=0.0)) or 1.0),
+        clim=(0.0, float(shown.point_data["_magnitude"].max(initial=0.0)) or 1.0),
         scalar_bar_args=pic.bar(label),
     )
     pic.add(_outline(mesh, normal), color="black", line_width=2)
@@ -711,19 +818,17 @@ def figure_spin(results: Results, out: Path, size, clip: str | None) -> Path:
     up, down, unit, symbol = next(p for p in SPIN_PAIRS if {p[0], p[1]} <= names)
     normal = mesh.normal(clip)
     surface = results.surface_with(up, down)
-    speeds = {s: np.linalg.norm(np.asarray(surface.point_data[s]), axis=1) for s in (up, down)}
-    vmax = float(max(v.max() for v in speeds.values())) or 1.0
+    shown = {s: with_magnitude(surface, s) for s in (up, down)}
+    vmax = float(max(v.point_data["_magnitude"].max() for v in shown.values())) or 1.0
     spacing = mesh.size / 11
     pick = _spread_points(np.asarray(surface.points), spacing)
     shift = camera_axes(normal, tilt=True)[2] * 1.25 * mesh.size  # side by side on screen
     pic = _Picture(size)
     for k, (name, colour) in enumerate(((up, "red"), (down, "blue"))):
         offset = (k - 0.5) * shift
-        shown = surface.translate(offset, inplace=False)
-        shown.point_data["_speed"] = speeds[name]
         pic.add(
-            shown,
-            scalars="_speed",
+            shown[name].translate(offset, inplace=False),
+            scalars="_magnitude",
             cmap="viridis",
             clim=(0.0, vmax),
             smooth_shading=True,
@@ -847,9 +952,12 @@ def figure_profile(results: Results, out: Path, size, clip: str | None, probe: s
     cols = line.columns
     points = np.column_stack([cols[k] for k in ("x", "y", "z")])
     rho = cols.get("rho_C_m3")
-    E = cols.get("E_V_m")
-    if E is None and "Ex_V_m" in cols:
+    # |E| from the components at each point (older runs wrote an interpolated nodal |E| as
+    # E_V_m, which overshoots where E passes through zero)
+    if all(f"E{c}_V_m" in cols for c in AXES):
         E = np.linalg.norm(np.column_stack([cols[f"E{c}_V_m"] for c in AXES]), axis=1)
+    else:
+        E = cols.get("E_V_m")
     material = results.summary["material"]
     rho0 = float(np.ravel(results.summary.get("charge", {}).get("rho0_C_m3", [np.nan]))[0])
 
@@ -909,6 +1017,12 @@ def figure_profile(results: Results, out: Path, size, clip: str | None, probe: s
                 label=f"{label}; largest deviation {100 * err / rho_surface:.2g}% of "
                 f"|rho(R)|, at {x[k]:.2f}",
             )
+            log.info(
+                "figures: probe '%s', rho: largest deviation from the exact sphere %.2g%% "
+                "of |rho(R)|",
+                probe,
+                100 * err / rho_surface,
+            )
         if E is not None and inside.any():
             k, err = _largest(E - np.abs(e_p), inside)
             ax_e.plot(
@@ -918,6 +1032,12 @@ def figure_profile(results: Results, out: Path, size, clip: str | None, probe: s
                 linewidth=1.5,
                 label=f"{label}; largest deviation {100 * err / e_max:.2g}% of max|E|, "
                 f"at {x[k]:.2f}",
+            )
+            log.info(
+                "figures: probe '%s', |E|: largest deviation from the exact sphere %.2g%% "
+                "of max|E|",
+                probe,
+                100 * err / e_max,
             )
     ax_rho.axhline(
         material["rho_minus_C_m3"], color="tab:red", linestyle=":", label="rho_- (Eq. 49)"
@@ -950,7 +1070,11 @@ VIEW_MAX_TETS = 800_000  # above this the view keeps one tetrahedron per quadrat
 
 
 def _view_fields(results: Results, body) -> list[tuple[dict, np.ndarray]]:
-    """The scalar fields the view offers: (description, values at the body's points)."""
+    """The fields the view offers: (description, values at the body's points). Vectors go as
+    their three components, and the browser takes the magnitude of the interpolated vector
+    at every pixel (``components`` in the description: 1 or 3); their colour scale runs from
+    0 to the largest magnitude at the points, which is the largest anywhere (the magnitude of
+    a linear vector field peaks at a vertex)."""
     from matplotlib import colormaps
 
     data = body.point_data
@@ -969,8 +1093,9 @@ def _view_fields(results: Results, body) -> list[tuple[dict, np.ndarray]]:
             continue
         values = np.asarray(data[name], dtype=float)
         if values.ndim == 2:
-            values = np.linalg.norm(values, axis=1)
-        lo, hi = float(values.min()), float(values.max())
+            lo, hi = 0.0, float(np.linalg.norm(values, axis=1).max())
+        else:
+            lo, hi = float(values.min()), float(values.max())
         if hi <= lo:
             hi = lo + max(abs(lo), 1e-30)
         cmap = centred_cmap(lo, hi) if cmap_name is None else colormaps[cmap_name]
@@ -979,6 +1104,7 @@ def _view_fields(results: Results, body) -> list[tuple[dict, np.ndarray]]:
             "name": name,
             "label": label,
             "unit": unit,
+            "components": 1 if values.ndim == 1 else int(values.shape[1]),
             "min": lo,
             "max": hi,
             "cmap": base64.b64encode(table.tobytes()).decode(),

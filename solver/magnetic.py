@@ -24,6 +24,7 @@ A body with a hole (a ring) gets the London solution with zero fluxoid: no flux 
 the hole, the current is the one a field applied after cooling would induce.
 """
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ import numpy as np
 
 import meshes
 from solver.backend import MPI, PETSc, dolfinx, fem, ufl
-from solver.case import Case, MagneticSpec
+from solver.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
 from solver.charge import field_values
 from solver.domain import Domain
 from solver.errors import SolveError
@@ -248,6 +249,19 @@ def _integrals(weights: list[list[PETSc.Vec]], u: fem.Function) -> np.ndarray:
     return np.array([[wi.dot(u.x.petsc_vec) for wi in body] for body in weights])
 
 
+def regularised(spec: MagneticSpec, outer_radius: float) -> MagneticSpec:
+    """``spec`` with the eps the solve uses (case.vacuum_eps), logged with its moment bias."""
+    eps = vacuum_eps(spec, outer_radius)
+    log.info(
+        "  vacuum regularisation eps = %.3g%s: eps (R_out/lambda)^2 = %.3g, moment bias about %.1e",
+        eps,
+        "" if spec.eps_given or eps == spec.eps else " (capped for the outer radius)",
+        eps * outer_radius**2,
+        EPS_BIAS * eps * outer_radius**2,
+    )
+    return dataclasses.replace(spec, eps=eps)
+
+
 def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     """The London solve for the case's applied field (physics.md section 2)."""
     spec = case.magnetic
@@ -257,6 +271,7 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     V = fem.functionspace(mesh, ("N1curl", spec.order))
     dofs = V.dofmap.index_map.size_global * V.dofmap.index_map_bs
     log.info("magnetic sector: N1curl degree %d, %d dofs, solver %s", spec.order, dofs, spec.solver)
+    spec = regularised(spec, domain.outer_radius)
     applied = np.array(spec.applied_field, dtype=float)
     center = np.array(domain.report.center, dtype=float)
 
@@ -438,6 +453,8 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
         "fluxoid": "zero in every hole (London gauge: no trapped flux)",
         "element": f"N1curl degree {sol.spec.order}",
         "eps": sol.spec.eps,
+        "eps_R_out_sq": sol.spec.eps * domain.outer_radius**2,  # eps (R_out/lambda)^2
+        "eps_moment_bias": EPS_BIAS * sol.spec.eps * domain.outer_radius**2,
         "solver": {
             "type": sol.solver,
             "method": "MUMPS LU"

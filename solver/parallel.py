@@ -1,5 +1,6 @@
 """MPI helpers: work done on rank 0 alone, with every rank learning how it went."""
 
+import os
 import resource
 import sys
 import time
@@ -56,3 +57,44 @@ def peak_memory(comm: MPI.Comm) -> dict:
     peak /= 1024.0**2 if sys.platform == "darwin" else 1024.0
     per_rank = comm.allgather(peak)
     return {"peak_rss_MiB": per_rank, "max_MiB": max(per_rank), "total_MiB": sum(per_rank)}
+
+
+MEMORY_VARIABLE = "GIANTATOM_MEMORY"  # bytes a run may use in all, overriding what is measured
+
+
+def node_memory() -> float | None:
+    """Bytes this node can still give: MemAvailable (/proc/meminfo, else sysconf), and no more
+    than the cgroup's limit less its use (a container, a batch job); None if unknown."""
+    available = None
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemAvailable:"):
+                available = float(line.split()[1]) * 1024.0
+    except OSError:
+        try:
+            available = float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError, AttributeError):
+            pass
+    try:
+        limit = open("/sys/fs/cgroup/memory.max").read().strip()
+        if limit != "max":
+            used = float(open("/sys/fs/cgroup/memory.current").read())
+            free = float(limit) - used
+            available = free if available is None else min(available, free)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def available_memory(comm: MPI.Comm) -> float | None:
+    """Bytes the ranks of ``comm`` can use together: the available memory of each node they run
+    on, summed over the nodes (collective); $GIANTATOM_MEMORY (bytes) overrides it."""
+    try:
+        return float(os.environ[MEMORY_VARIABLE])
+    except (KeyError, ValueError):
+        pass
+    node = comm.Split_type(MPI.COMM_TYPE_SHARED)
+    mine = node_memory() if node.rank == 0 else 0.0
+    node.Free()
+    gathered = comm.allgather(mine)
+    return None if any(m is None for m in gathered) else float(sum(gathered))

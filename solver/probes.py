@@ -9,7 +9,7 @@ import numpy as np
 
 import meshes
 from solver.backend import fem, geometry
-from solver.case import Probe
+from solver.case import Case, Probe
 from solver.domain import Domain
 
 
@@ -17,6 +17,24 @@ def probe_points(probe: Probe) -> np.ndarray:
     """The probe's points in the case's geometry unit, shape (points, 3)."""
     t = np.linspace(0.0, 1.0, probe.points)[:, None]
     return (1.0 - t) * np.array(probe.start) + t * np.array(probe.end)
+
+
+def outside_domain(case: Case, center, radius: float) -> list[str]:
+    """One line per probe with points outside the outer sphere (``center``, ``radius`` in
+    lambda): those points get NaN in its CSV file."""
+    lines, scale = [], case.lambda_in_units
+    for probe in case.probes:
+        points = probe_points(probe) / scale
+        outside = int(
+            (np.linalg.norm(points - np.asarray(center), axis=1) > radius * (1 + 1e-12)).sum()
+        )
+        if outside:
+            lines.append(
+                f"probe {probe.name!r}: {outside} of its {probe.points} points lie outside the "
+                f"computational domain (the outer sphere, radius {radius * scale:.4g} "
+                f"{case.geometry.unit}): NaN there"
+            )
+    return lines
 
 
 def sample(

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from meshes.model import quality_warnings
 from solver import backend, charge, fields, magnetic, output, probes, spin
 from solver.backend import MPI
 from solver.case import Case
 from solver.domain import Domain, build_domain
+from solver.errors import CaseError
 from solver.log import StageTimer, log
 from solver.parallel import on_root, peak_memory
 
@@ -53,7 +55,7 @@ def log_mesh(report, unit: str, lambda_in_units: float) -> None:
         report.outer_radius * lambda_in_units,
         unit,
     )
-    for warning in report.warnings:
+    for warning in report.warnings + quality_warnings(report):
         log.warning("mesh: %s", warning)
 
 
@@ -72,6 +74,7 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
         "h_max_m": r.h_max * lam,
         "quality_min_sicn": r.quality_min,
         "quality_mean_sicn": r.quality_mean,
+        "quality_p1_sicn": r.quality_p1,
         "outer_radius_m": r.outer_radius * lam,
         "center_m": [c * lam for c in r.center],
         "seconds": r.seconds,
@@ -80,12 +83,16 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
 
 def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields.Field]) -> None:
     columns = fields.probe_columns(all_fields)
-    header = ["x", "y", "z"] + [name for name, _, _ in columns]
     for probe in case.probes:
         points = probes.probe_points(probe)
         values = probes.sample(domain, points, columns)
         if domain.comm.rank == 0:
-            output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, values]))
+            header, table = fields.probe_table(all_fields, values)
+            output.write_csv(
+                out / f"probe_{probe.name}.csv",
+                ["x", "y", "z", *header],
+                np.hstack([points, table]),
+            )
 
 
 def _report(summary: dict, out: Path) -> None:
@@ -103,6 +110,7 @@ def _report(summary: dict, out: Path) -> None:
         f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
         f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
+        *_electric_report(summary.get("electric")),
         *(
             _thin_layer_report(summary)
             if summary.get("model", {}).get("kind") == "thin-layer"
@@ -112,6 +120,16 @@ def _report(summary: dict, out: Path) -> None:
         "",
     ]
     log.info("\n".join(lines))
+
+
+def _electric_report(e: dict | None) -> list[str]:
+    if e is None:
+        return []
+    field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
+    return [
+        f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
+        f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
+    ]
 
 
 def _figures(case: Case, path: Path) -> None:
@@ -193,6 +211,9 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
         with timer.stage("mesh", meshing):
             domain = build_domain(case, comm)
         log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+        report = domain.report
+        for line in probes.outside_domain(case, report.center, report.outer_radius):
+            log.warning(line)
         if domain.report.model_kind == "thin-layer":
             summary = _thin_layer(case, domain, timer, results.path)
             return _finish(case, comm, summary, results, timer)
@@ -235,6 +256,11 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 output.write_vtx(domain, all_fields, results.path / "fields.bp")
             _write_probes(case, domain, results.path, all_fields)
             sections = {
+                **(
+                    {"electric": charge_summary.pop("electric")}
+                    if "electric" in charge_summary
+                    else {}
+                ),
                 "charge": charge_summary,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "spin": spin_summary,
@@ -267,6 +293,12 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
     """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
     from solver import thinlayer_output
 
+    if case.electric.active:
+        raise CaseError(
+            "the thin-layer model does not take an applied electric field yet: use [model] "
+            'kind = "full"',
+            "electric.applied_field",
+        )
     smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
     log.info(
         "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "

@@ -76,7 +76,7 @@ from solver import distance
 from solver.backend import MPI, dolfinx, fem, ufl
 from solver.case import Case
 from solver.charge import ChargeSolution
-from solver.linalg import SolveStats, SPDSolver, dirichlet_rhs
+from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from solver.log import log
 from solver.magnetic import MagneticSolution
 from solver.material import Material
@@ -444,6 +444,131 @@ def speed_scales(material: Material, fastest: float) -> dict:
     }
 
 
+# Surface points where |v_sigma - v_sigma0| with no field is below this fraction of its surface
+# maximum have no stop field (0/0 at the poles of a sphere): docs/formulation.md section 3.
+STOP_FIELD_MASK = 0.05
+# The full model's map is taken from surface patch averages smoothed this many times more
+# (``surface_averages``; the noise is mostly that of the degree-1 Nedelec A, about 1 % rms at
+# h = 0.4 lambda). Sphere R = 8 lambda, h = 0.4 lambda: the minimum is 4.3 % below the exact
+# uniform value after one average, 2.0 % after 2 more passes, 1.45 % after 4 (the median 0.3 %
+# below whatever the passes); at R = 4 lambda 3.7 %, 1.7 % after 2, 1.4 % after 3. Four average over
+# about 5 elements: a minimum narrower than that comes out too high.
+STOP_FIELD_SMOOTHING = 4
+
+
+def local_stop_field(u0: np.ndarray, u_field: np.ndarray, strength: float, floor: float):
+    """The local stop field B_stop(x), T, at each point (arrays (..., 3) in, (...) out):
+    v_sigma - v_sigma0 is linear in the field strength B at a fixed direction, u(B) = u0 + B w,
+    with w = (u_field - u0)/strength from the shift ``u_field`` in the field of ``strength``
+    (T); the component along u0 reverses at B_stop = |u0|^2 / (-u0 . w). inf where that is not
+    positive (the field speeds this spin up there) or where |u0| < ``floor`` (m/s)."""
+    w = (u_field - u0) / strength
+    size2 = np.sum(u0 * u0, axis=-1)
+    slope = -np.sum(u0 * w, axis=-1)
+    stop = np.full(size2.shape, np.inf)
+    reverses = (slope > 0) & (size2 >= floor**2)
+    stop[reverses] = size2[reverses] / slope[reverses]
+    return stop
+
+
+def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -> dict:
+    """The smallest local stop field over both spins and the surface samples, where it is, and
+    a warning when the applied field reaches it. ``u0``, ``u_field``: per spin (up, down) this
+    rank's surface values (..., 3) of v_sigma - v_sigma0 without and with the field ``applied``
+    (T, a vector); ``positions`` (..., 3) in lambda. Both models call this."""
+    strength = float(np.linalg.norm(applied))
+    local = (np.inf, [np.nan] * 3, "")
+    for (name, _), v0, v in zip(SPINS, u0, u_field, strict=True):
+        speed = np.linalg.norm(v0, axis=-1)
+        floor = STOP_FIELD_MASK * global_max(comm, speed)
+        stop = local_stop_field(v0, v, strength, floor)
+        if stop.size and stop.min() < local[0]:
+            index = np.unravel_index(np.argmin(stop), stop.shape)
+            local = (float(stop[index]), (positions[index] * lambda_m).tolist(), name)
+    value, where, spin_name = min(comm.allgather(local), key=lambda t: t[0])
+    if not np.isfinite(value):
+        log.info("spin: the applied field slows no spin component down: no stop field")
+        return {"stop_field_min_T": None, "stop_field_min_at_m": None}
+    log.info(
+        "spin: smallest local stop field %.4g T (spin %s at %s m); applied %.4g T",
+        value,
+        spin_name,
+        np.array2string(np.asarray(where), precision=4),
+        strength,
+    )
+    if strength >= value:
+        log.warning(
+            "the applied field %.4g T is at or above the smallest local stop field %.4g T: "
+            "spin %s reverses at %s m (and wherever B_stop <= %.4g T)",
+            strength,
+            value,
+            spin_name,
+            np.array2string(np.asarray(where), precision=4),
+            strength,
+        )
+    return {
+        "stop_field_min_T": value,
+        "stop_field_min_at_m": where,
+        "stop_field_min_spin": spin_name,
+    }
+
+
+def surface_averages(
+    sol: SpinSolution, exprs: list, smoothing: int = 0
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Patch averages of vector expressions over the body surfaces, from the body side: at
+    every owned surface vertex i, int u q_i dS / int q_i dS with q_i its linear hat function
+    (a lumped surface L2 projection), then ``smoothing`` more passes of the same average of
+    the piecewise linear result. Nodal values of gradients and N1curl fields are noisy on the
+    element scale; each pass widens the average by about one element. Returns (vertex
+    positions (n, 3) in lambda, [the values (n, 3) of each expression])."""
+    domain = sol.domain
+    scalar = fem.functionspace(domain.mesh, ("Lagrange", 1))
+    vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
+    inside = domain.body_indicator
+    q, v = ufl.TestFunction(scalar), ufl.TestFunction(vector)
+    surfaces = domain.dS(domain.body_tags)
+    weights = assemble_rhs(fem.form(q("+") * surfaces))
+    facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
+    nodes = fem.locate_dofs_topological(scalar, 2, facets)
+    nodes = nodes[nodes < scalar.dofmap.index_map.size_local]
+    linear = fem.Function(vector)
+    again = fem.form(ufl.inner(linear("+"), v("+")) * surfaces)
+
+    def average(form: fem.Form) -> np.ndarray:
+        b = assemble_rhs(form)
+        result = b.array.reshape(-1, 3)[nodes] / weights.array[nodes, None]
+        b.destroy()
+        return result
+
+    values = []
+    for expr in exprs:
+        body_side = inside("+") * expr("+") + inside("-") * expr("-")
+        value = average(fem.form(ufl.inner(body_side, v("+")) * surfaces))
+        for _ in range(smoothing):
+            linear.x.array[:] = 0.0
+            linear.x.array.reshape(-1, 3)[nodes] = value
+            linear.x.scatter_forward()
+            value = average(again)
+        values.append(value)
+    weights.destroy()
+    return scalar.tabulate_dof_coordinates()[nodes], values
+
+
+def _stop_field(sol: SpinSolution, case: Case) -> dict:
+    """stop_field_summary on the surface patch averages of the full model."""
+    exprs = [sol.velocity_shift(sigma, applied=a) for a in (False, True) for _, sigma in SPINS]
+    positions, values = surface_averages(sol, exprs, STOP_FIELD_SMOOTHING)
+    return stop_field_summary(
+        sol.domain.comm,
+        values[: len(SPINS)],
+        values[len(SPINS) :],
+        positions,
+        case.magnetic.applied_field,
+        sol.domain.lambda_m,
+    )
+
+
 def summarize(sol: SpinSolution, case: Case) -> dict:
     """The spin sector's key numbers, SI. Speeds without "field" in their key are those with no
     applied field."""
@@ -474,6 +599,7 @@ def summarize(sol: SpinSolution, case: Case) -> dict:
         summary["v_surface_max_field_m_s"] = surface_max(
             lambda sigma, m: sol.velocity_shift(sigma, applied=True)
         )
+        summary.update(_stop_field(sol, case))
     if sol.check_residual is not None:
         summary["direct_check_residual"] = max(sol.check_residual.values())
         summary["direct_check"] = {

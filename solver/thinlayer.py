@@ -855,6 +855,11 @@ def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | Non
     if spins.v_field is not None:
         summary["v_surface_max_field_m_s"] = largest(spins.v_field)
         summary["v_total_surface_max_field_m_s"] = largest(spins.v_total_field)
+        lam = sol.domain.lambda_m
+        applied = case.magnetic.applied_field
+        summary |= spin.stop_field_summary(
+            comm, spins.v, spins.v_field, sol.surface.x, applied, lam
+        )
     return {"spin": summary}
 
 

@@ -60,9 +60,6 @@ def bulk_fields(
             "potential of the uniform rho0 alone, shifted per body by the layer's potential",
         ),
         Field("E", spaces.everywhere(E, "E"), "V/m", "electric field (E0 in the bulk)"),
-        Field(
-            "E_magnitude", spaces.everywhere(ufl.sqrt(ufl.dot(E, E)), "E_magnitude"), "V/m", "|E|"
-        ),
         Field("E0", spaces.everywhere(E0, "E0"), "V/m", "field of the uniform rho0 alone"),
         Field(
             "screening_profile",

@@ -135,6 +135,46 @@ def test_requested_size_and_both_signs(solved_sphere, tmp_path):
     assert red > 0.03 and blue > 0.03, (red, blue)
 
 
+def test_field_picture_draws_the_magnitude_of_the_components(solved_sphere):
+    """The cut plane of field.png carries |E| computed from the sliced components, on
+    triangles split until what a renderer draws (the magnitudes interpolated across each
+    triangle) is the magnitude of the interpolated E to 0.2 % of max |E|. At the centre, where
+    E = 0, the nodal |E| sliced as before drew 15 % of max |E|."""
+    results = figures.load_results(solved_sphere)
+    normal = 1
+    plane = figures.magnitude_plane(results.mesh, normal, "E")
+    E = np.asarray(plane.point_data["E"])
+    magnitude = np.asarray(plane.point_data["_magnitude"])
+    assert np.array_equal(magnitude, np.linalg.norm(E, axis=1))
+    largest = magnitude.max()
+    triangles = np.asarray(plane.regular_faces)
+    assert figures.magnitude_error(E, triangles).max() <= figures.MAGNITUDE_TOLERANCE * largest
+    # the triangles drawn at the centre: barycentric coordinates in the plane
+    keep = [i for i in range(3) if i != normal]
+    a, b, c = (np.asarray(plane.points)[triangles[:, k]][:, keep] for k in range(3))
+    p = results.mesh.center[keep]
+    det = (b - a)[:, 0] * (c - a)[:, 1] - (b - a)[:, 1] * (c - a)[:, 0]
+    s = ((p - a)[:, 0] * (c - a)[:, 1] - (p - a)[:, 1] * (c - a)[:, 0]) / det
+    t = ((b - a)[:, 0] * (p - a)[:, 1] - (b - a)[:, 1] * (p - a)[:, 0]) / det
+    at_centre = (s >= -1e-9) & (t >= -1e-9) & (s + t <= 1 + 1e-9)
+    assert at_centre.any()
+    assert magnitude[triangles[at_centre]].max() < 0.01 * largest
+
+
+def test_view_sends_vector_components(solved_sphere):
+    """view.html gets the components of E and the spin velocities (the browser takes their
+    magnitude at every pixel), scalars as they are."""
+    results = figures.load_results(solved_sphere)
+    body = results.mesh.body
+    fields = {info["name"]: (info, values) for info, values in figures._view_fields(results, body)}
+    info, values = fields["E"]
+    assert info["components"] == 3 and values.shape == (body.n_points, 3)
+    assert info["min"] == 0.0
+    assert info["max"] == pytest.approx(np.linalg.norm(values, axis=1).max(), rel=1e-6)
+    assert fields["v_up"][0]["components"] == 3
+    assert fields["rho"][0]["components"] == 1 and fields["rho"][1].shape == (body.n_points,)
+
+
 def fake_modules(directory: Path) -> Path:
     """Stand-ins for dolfinx and mpi4py that fail on import: `plot` must not need them."""
     for name in ("dolfinx", "mpi4py", "dolfinx_solver", "petsc4py"):
@@ -262,6 +302,12 @@ def test_html_view_renders_in_chromium(solved_sphere, tmp_path):
     assert (middle[..., 2] - middle[..., 0] > 60).mean() < 0.001  # no blue
     cut, _ = browse(html, tmp_path, hash="field=rho&clip=z&pos=0.9&flip=1")
     assert np.abs(cut - rgb).mean() > 5  # another picture
+    # |E| on the cut through the centre (the middle of the page), where E = 0: the bottom of
+    # the YlOrRd map, blue/red 0.8 (0.77 measured, whatever the shading; 0.60, |E| at 13 % of
+    # its maximum, when the view interpolated nodal magnitudes instead of the components)
+    rgb, _ = browse(html, tmp_path, hash="field=E&clip=y&pos=0")
+    centre = rgb[h // 2 - 2 : h // 2 + 3, w // 2 - 2 : w // 2 + 3].reshape(-1, 3).mean(axis=0)
+    assert centre[2] / centre[0] > 0.74, centre
 
 
 # ---- magnetic and spin figures on synthetic fields --------------------------------------

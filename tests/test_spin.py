@@ -489,3 +489,85 @@ def test_cli_outputs_and_direct_check(tmp_path):
     )
     assert np.linalg.norm(up[near]) == pytest.approx(exact, rel=0.02)
     assert np.all(up[z > 3.05] == 0.0)
+
+
+# --- the local stop field (docs/formulation.md section 3) ------------------------------------
+
+
+class _Lines(list):
+    """Collects the giantatom log's messages (the log does not propagate to pytest's caplog)."""
+
+    def __enter__(self):
+        import logging
+
+        from solver.log import log
+
+        self.handler = logging.Handler()
+        self.handler.emit = lambda record: self.append((record.levelname, record.getMessage()))
+        self.level = log.level
+        log.addHandler(self.handler)
+        log.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        from solver.log import log
+
+        log.removeHandler(self.handler)
+        log.setLevel(self.level)
+
+
+def test_local_stop_field_formula_and_mask():
+    from solver import spin
+
+    u0 = np.array([[10.0, 0, 0], [10.0, 0, 0], [0, 5.0, 0], [0.1, 0, 0], [3.0, 4.0, 0]])
+    # w per tesla: slows the first (stops at 10^2/(10*2) = 5 T), speeds the second up, turns
+    # the third (no reversal: u0 . w = 0), would stop the tiny fourth (masked), slows the fifth
+    w = np.array([[-2.0, 0, 0], [1.0, 0, 0], [1.0, 0, 0], [-1.0, 0, 0], [-3.0, -4.0, 0]])
+    stop = spin.local_stop_field(u0, u0 + 0.5 * w, 0.5, 0.5)
+    assert stop[0] == pytest.approx(5.0)
+    assert np.isinf(stop[1]) and np.isinf(stop[2]) and np.isinf(stop[3])
+    assert stop[4] == pytest.approx(25.0 / 25.0)
+    # the tiny one is not masked when the floor is lower
+    assert spin.local_stop_field(u0, u0 + w, 1.0, 0.0)[3] == pytest.approx(0.1)
+
+
+def test_stop_field_minimum_and_its_warning():
+    """The minimum over both spins and the samples, where it is, and a warning when the applied
+    field reaches it; none below it."""
+    from solver import spin
+    from solver.backend import MPI
+
+    positions = np.array([[1.0, 0, 0], [0, 2.0, 0], [0, 0, 3.0]])  # lambda
+    u0 = np.array([[0, 10.0, 0], [8.0, 0, 0], [0, 0.2, 0]])
+    w = np.array([[0, -1.0, 0], [-4.0, 0, 0], [0, -1.0, 0]])  # up stops at 10, 2, 0.2 (masked)
+    for applied, warned in ((1.0, False), (2.0, True), (3.0, True)):
+        # spin down: -u0, the same w, so the field speeds it up everywhere
+        with_field = (u0 + applied * w, -u0 + applied * w)
+        with _Lines() as lines:
+            result = spin.stop_field_summary(
+                MPI.COMM_WORLD, (u0, -u0), with_field, positions, [0, 0, -applied], 2.0
+            )
+        assert result["stop_field_min_T"] == pytest.approx(2.0)
+        assert result["stop_field_min_at_m"] == pytest.approx([0, 4.0, 0])  # lambda = 2 m
+        assert result["stop_field_min_spin"] == "up"
+        warnings = [m for level, m in lines if level == "WARNING"]
+        assert len(warnings) == int(warned), lines
+        if warned:
+            assert "stop field" in warnings[0] and "spin up" in warnings[0]
+    # no component slows down: no stop field, and no warning
+    result = spin.stop_field_summary(
+        MPI.COMM_WORLD, (u0, -u0), (2 * u0, -2 * u0), positions, [1, 0, 0], 1.0
+    )
+    assert result["stop_field_min_T"] is None
+
+
+def test_stop_field_of_the_sphere(sphere):
+    """With the field along s the map is uniform on a sphere: its minimum is
+    B_s (2/3) g(x)/(coth x - 1/x) = 0.992 B_s at x = 8, found near the surface."""
+    case, _, summary = sphere
+    x, B_s = R_SPHERE, case.material.B_s
+    exact = B_s * (2 / 3) * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
+    assert exact == pytest.approx(0.992 * B_s, rel=1e-3)
+    assert summary["stop_field_min_T"] == pytest.approx(exact, rel=0.02)
+    assert np.linalg.norm(summary["stop_field_min_at_m"]) == pytest.approx(x * LAMBDA, rel=0.01)
+    assert summary["stop_field_min_spin"] == "up"  # the spin along the field slows down
