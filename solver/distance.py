@@ -105,7 +105,8 @@ class BodySurface:
             return np.zeros((0, 3))
         closest = geometry.compute_closest_entity(self.tree, self.midpoints, self.search, points)
         sub = self.original[closest]
-        facets, st = sub // 4, SUB_CENTROIDS[sub % 4].copy()
+        count = len(SUBTRIANGLES)
+        facets, st = sub // count, SUB_CENTROIDS[sub % count].copy()
         for _ in range(30):  # Gauss-Newton for min |x - p(s, t)|, clamped to the facet
             p, a, b = self._map(facets, st)
             r = points - p

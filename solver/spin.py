@@ -166,8 +166,12 @@ class SpinSolution:
         )
         # the flows with no field, spin up (spin down: the same, reversed)
         self.conservation = {
-            "v_sigma - v_sigma0": flow_leaks(self, self.velocity_shift(1, False), projection),
-            "v_sigma": flow_leaks(self, self.velocity_in_bodies(1, False), projection),
+            "v_sigma - v_sigma0": flow_leaks(
+                self, self.velocity_shift(1, False), projection, "spin check v_sigma - v_sigma0"
+            ),
+            "v_sigma": flow_leaks(
+                self, self.velocity_in_bodies(1, False), projection, "spin check v_sigma"
+            ),
         }
         projection.destroy()
 
@@ -305,7 +309,10 @@ def relative_size(sol: SpinSolution, part, whole) -> list[float]:
 
 
 def flow_leaks(
-    sol: SpinSolution, v, projection: GradientProjection | None = None
+    sol: SpinSolution,
+    v,
+    projection: GradientProjection | None = None,
+    label: str = "spin flow check",
 ) -> dict[str, float]:
     """How far the flow ``v`` (an expression valid in every body) is from staying in the bodies:
 
@@ -313,10 +320,11 @@ def flow_leaks(
     - ``gradient_fraction``: ||grad psi|| / ||v|| over the bodies (the worst body), grad psi
       the part of v that is a gradient (GradientProjection): what of v leaks through the
       surface or has a divergence, measured weakly, i.e. as net fluxes through the
-      boundaries of the patches of the Lagrange basis functions. (A cellwise divergence would
-      not do: the reference flow jumps tangentially across the ridge, and the cells the ridge
-      cuts hold that jump smoothed, with a cellwise divergence of order 1/h that averages out
-      over neighbouring cells.)
+      boundaries of the patches of the Lagrange basis functions. It vanishes for the shift by
+      construction (the Galerkin condition of chi) and for the reference flow exactly (a curl);
+      a nonzero value says something is wrong. (Cell by cell, s x grad d_h and s x grad phi_h are
+      divergence-free with continuous normal parts, while grad chi_h has a Laplacian and normal
+      jumps of the size of its discretisation error.)
 
     ``projection``: a GradientProjection to reuse (else one of degree ``phase_degree`` is set
     up and destroyed here)."""
@@ -331,7 +339,7 @@ def flow_leaks(
     own = projection is None
     if own:
         projection = GradientProjection(sol, sol.phase_degree, SolveStats())
-    psi = projection.solve(v, "spin flow check")
+    psi = projection.solve(v, label)
     if own:
         projection.destroy()
     return {
@@ -345,8 +353,8 @@ def solve_spin(case: Case, charge: ChargeSolution, magnetic: MagneticSolution | 
     sol = SpinSolution(case, charge, magnetic)
     log.info("spin sector: axis %s", np.array2string(sol.axis, precision=4))
     log.info(
-        "  phase chi: ||grad chi|| / ||lambda s x (E - E0)/c|| = %s over the bodies; grad d in "
-        "%.1f s",
+        "  phase chi: ||grad chi|| / ||lambda s x (E - E0)/c|| = %s over the bodies; depth d_h "
+        "in %.1f s",
         ", ".join(f"{r:.3e}" for r in sol.phase_relative),
         sol.distance_seconds,
     )
@@ -616,7 +624,7 @@ def summarize(sol: SpinSolution, case: Case) -> dict:
         "equation": PHASE,
         "iterations": sol.phase_stats.iterations,
         "seconds": sol.phase_stats.seconds,
-        "grad_d_seconds": sol.distance_seconds,
+        "depth_seconds": sol.distance_seconds,
     }
     summary["conservation"] = sol.conservation | {
         "what": "no applied field, spin up (spin down the same): normal_fraction = "
