@@ -20,7 +20,7 @@ Vector = tuple[float, float, float]
 
 SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
 CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
-CLOSURES = ("surface-mean", "max-field", "rho0")
+CLOSURES = ("surface-mean", "max-field", "rho0", "spin-speed")
 SECTIONS = (
     "material",
     "geometry",
