@@ -16,7 +16,8 @@ does not touch the body. Two fields are built from that line:
   builds the cyclic exterior field of a net ring current from it.
 
 ``located_holes`` checks each hole on the mesh: its line must avoid the body and the body must
-go all the way round it.
+go all the way round it; and it warns when a body has more holes than are known (the genus of
+its surface mesh, ``surface_holes``).
 """
 
 import math
@@ -103,6 +104,38 @@ def _cylindrical(points: np.ndarray, axis: np.ndarray, center: np.ndarray):
     return z, np.linalg.norm(perp, axis=1), np.arctan2(perp @ e2, perp @ e1), (e1, e2)
 
 
+def surface_holes(domain: Domain, tag: int) -> int:
+    """The number of holes through a body, from its surface triangulation: each closed surface
+    component has Euler characteristic V - E + F = 2 - 2 g, g its genus."""
+    mesh, comm = domain.mesh, domain.comm
+    mesh.topology.create_connectivity(2, 0)
+    facets = domain.surface_facets(tag)
+    facets = facets[facets < mesh.topology.index_map(2).size_local]
+    local = mesh.topology.connectivity(2, 0).array.reshape(-1, 3)[facets]  # triangles
+    triangles = comm.gather(mesh.topology.index_map(0).local_to_global(local.ravel()), root=0)
+    holes = 0
+    if comm.rank == 0:
+        triangles = np.concatenate(triangles).reshape(-1, 3)
+        vertices, triangles = np.unique(triangles, return_inverse=True)
+        triangles = triangles.reshape(-1, 3)
+        edges = np.sort(triangles[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+        edges = np.unique(edges, axis=0)
+        parent = np.arange(len(vertices))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for a, b in edges:
+            parent[root(a)] = root(b)
+        components = len({root(i) for i in range(len(vertices))})
+        euler = len(vertices) - len(edges) + len(triangles)
+        holes = (2 * components - euler) // 2
+    return comm.bcast(int(holes), root=0)
+
+
 def located_holes(case: Case, domain: Domain) -> list[HoleOnMesh]:
     """The holes of every body, checked on the mesh: the axis line must not pass through the
     body, and the body must surround it (its cells fill every one of 24 sectors of azimuth
@@ -140,6 +173,18 @@ def located_holes(case: Case, domain: Domain) -> list[HoleOnMesh]:
                     f"{hole.key}.fluxoid",
                 )
             log.info("  %s: not a hole through the body (%s); no fluxoid there", hole.key, why)
+        known = sum(1 for hole in found if hole.body == k)
+        genus = surface_holes(domain, tag)
+        if genus > known:
+            log.warning(
+                "geometry.body[%d]: its surface has %d hole(s) through the body, %d of them "
+                "known (a torus, a subtracted cylinder, or hole_axis and hole_center): the "
+                "others have zero fluxoid in the full model but no net ring current in the "
+                "thin-layer model; give each its hole_axis and hole_center",
+                k + 1,
+                genus,
+                known,
+            )
     return found
 
 

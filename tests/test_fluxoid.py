@@ -137,6 +137,45 @@ def test_case_file_errors(body, key, message):
     assert key in str(err.value) and message in str(err.value)
 
 
+PLATE = """shape = "box"
+size = [40, 40, 10]
+fillet = 2
+[[geometry.body.subtract]]
+shape = "cylinder"
+radius = 5
+height = 20
+center = [-10, 0, 0]
+[[geometry.body.subtract]]
+shape = "cylinder"
+radius = 3
+height = 5
+center = [10, 0, 5]
+"""
+
+
+def test_holes_are_checked_on_the_mesh():
+    """A plate with a through hole and a blind hole (coarse thin-layer mesh): the surface has
+    genus 1; the through hole is a hole, the blind one is left out, or, given a fluxoid, is an
+    error naming its table."""
+    from solver import fluxoid
+    from solver.backend import MPI
+    from solver.domain import build_domain
+
+    thin = '[model]\nkind = "thin-layer"\nresolution = 0.3\norder = 1\n'
+    case = parse_case(body_case(PLATE, far_field=3, extra=thin), Path("/tmp/plate.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    assert fluxoid.surface_holes(domain, domain.body_tags[0]) == 1
+    (hole,) = fluxoid.located_holes(case, domain)
+    assert hole.name == "geometry.body[1].subtract[1]"
+    assert hole.center == pytest.approx([-10, 0, 0]) and hole.axis == pytest.approx([0, 0, 1])
+    case = parse_case(
+        body_case(PLATE + "fluxoid = 1\n", far_field=3, extra=thin), Path("/tmp/plate.toml")
+    )
+    with pytest.raises(CaseError, match="not a hole through the body") as err:
+        fluxoid.located_holes(case, domain)
+    assert err.value.key == "geometry.body[1].subtract[2].fluxoid"
+
+
 # --- full model: a long hollow cylinder with one flux quantum ---------------------------------
 
 A_IN, B_OUT, LENGTH = 1.5, 3.5, 24.0  # inner and outer radius, length, lambda
@@ -192,13 +231,14 @@ def test_hollow_cylinder_with_one_flux_quantum():
     exp(-2.4 z/a) and are nil at mid-height. N1curl degree 1, surface_size 0.35 (206k cells,
     about a minute). Measured: hole field -0.18 %, outside -1.2 %, J_theta across the wall
     within 1.3 % of its largest value (mean over 36 azimuths and 5 heights, z = -2 .. 2)."""
-    from solver import magnetic
+    from solver import fluxoid, magnetic
     from solver.backend import MPI
     from solver.domain import build_domain
 
     case = parse_case(tube(1), Path("/tmp/tube.toml"))
     assert case.magnetic.active and not any(case.magnetic.applied_field)
     domain = build_domain(case, MPI.COMM_WORLD)
+    assert fluxoid.surface_holes(domain, domain.body_tags[0]) == 1  # the genus of its surface
     sol = magnetic.solve_magnetic(case, domain)
     _, J_exact, B_hole = hollow_cylinder(A_IN, B_OUT, 1)
     hole = np.linspace(0.0, A_IN - 0.3, 13)
