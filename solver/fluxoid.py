@@ -72,6 +72,14 @@ class HoleOnMesh:
         }
 
 
+def _reduce(comm, values: np.ndarray, op) -> np.ndarray:
+    """Elementwise MPI reduction of a numeric array (``allreduce`` of a numpy array with MIN
+    or MAX compares whole arrays)."""
+    result = np.ascontiguousarray(values, dtype=np.float64).copy()
+    comm.Allreduce(MPI.IN_PLACE, result, op=op)
+    return result
+
+
 def _in_body(domain: Domain, body_tag: int, points: np.ndarray) -> np.ndarray:
     """Whether each point (lambda) lies in a cell of the body, over all ranks."""
     points = np.ascontiguousarray(points, dtype=np.float64)
@@ -83,7 +91,7 @@ def _in_body(domain: Domain, body_tag: int, points: np.ndarray) -> np.ndarray:
             for i in range(len(points))
         ]
     )
-    return domain.comm.allreduce(inside.astype(np.int8), op=MPI.MAX).astype(bool)
+    return _reduce(domain.comm, inside, MPI.MAX) > 0.5
 
 
 def _body_points(domain: Domain, tag: int) -> np.ndarray:
@@ -156,7 +164,7 @@ def located_holes(case: Case, domain: Domain) -> list[HoleOnMesh]:
             pierced = _in_body(domain, tag, center + np.outer(t, axis)).any()
             sectors = np.zeros(_BINS, dtype=np.int8)
             sectors[((phi + math.pi) / (2 * math.pi) * _BINS).astype(int) % _BINS] = 1
-            around = comm.allreduce(sectors, op=MPI.MAX).all()
+            around = (_reduce(comm, sectors, MPI.MAX) > 0.5).all()
             if not pierced and around:
                 found.append(HoleOnMesh(k, hole, axis, center))
                 continue
@@ -195,7 +203,7 @@ def loop(domain: Domain, hole: HoleOnMesh) -> tuple[np.ndarray, float]:
     height, over 24 sectors of azimuth. Checked: 96 points of the circle lie in the body."""
     comm, tag = domain.comm, domain.body_tags[hole.body]
     points = _body_points(domain, tag)
-    total = comm.allreduce(np.concatenate([points.sum(axis=0), [len(points)]]), op=MPI.SUM)
+    total = _reduce(comm, np.concatenate([points.sum(axis=0), [len(points)]]), MPI.SUM)
     centroid = total[:3] / total[3]
     center = hole.center + ((centroid - hole.center) @ hole.axis) * hole.axis
     z, rho, phi, (e1, e2) = _cylindrical(points, hole.axis, center)
@@ -206,8 +214,8 @@ def loop(domain: Domain, hole: HoleOnMesh) -> tuple[np.ndarray, float]:
         inner, outer = np.full(_BINS, -np.inf), np.full(_BINS, np.inf)
         np.maximum.at(inner, sector[near], -rho[near])  # -min rho per sector
         np.minimum.at(outer, sector[near], -rho[near])  # -max rho per sector
-        inner = -comm.allreduce(inner, op=MPI.MAX)  # smallest radius in each sector
-        outer = -comm.allreduce(outer, op=MPI.MIN)  # largest radius in each sector
+        inner = -_reduce(comm, inner, MPI.MAX)  # smallest radius in each sector
+        outer = -_reduce(comm, outer, MPI.MIN)  # largest radius in each sector
         if np.isfinite(inner).all():
             break
     radius = 0.5 * (inner.max() + outer.min())
