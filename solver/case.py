@@ -738,7 +738,7 @@ for _section, _keys in {
 # shape keys: geometry.body[1].<key>, in a case with one body
 _BODY_KEYS = sorted(
     {k for required, optional in _SHAPE_KEYS.values() for k in required + optional}
-    | {"center", "rotate"}
+    | {"center", "rotate", *HOLE_KEYS}
 )
 _MAX_SWEEP_MEMBERS = 1000
 
