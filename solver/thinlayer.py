@@ -62,9 +62,22 @@ penetrates as B_t exp(-d/lambda), carried by the Meissner current J = n x B_t ex
 (mu0 lambda) (|J| = |B_t|/(mu0 lambda), Eq. 45), with A = -lambda n x B_t exp(-d/lambda) in the
 London gauge. The moment is that of the surface current, m0 = (1/2) int r x K dA, corrected to
 first order for the penetration (the diamagnetic surface sits lambda deep):
-dm_i = (lambda/mu0) int B_t(e_i) . B_t dA (the sphere's 1 - 3 lambda/R). A single-valued psi
-means zero net current around any hole of a ring: the thin-layer ring carries no net
-circulating current (unlike the full model's London state with zero fluxoid).
+dm_i = (lambda/mu0) int B_t(e_i) . B_t dA (the sphere's 1 - 3 lambda/R).
+
+Holes (docs/formulation.md section 2). A single-valued psi carries no net current around a
+hole; a ring needs the cyclic field of its net current I_k around each hole k as well:
+b_k = b0_k - grad chi_k per ampere, b0_k the Biot-Savart field of a unit current on a circle
+about the hole inside the body (``solver.fluxoid.loop``; curl-free in the vacuum, circulation
+mu0 around every loop that links the ring) and chi_k single-valued and harmonic with
+dchi_k/dn = b0_k . n, so that b_k . n = 0. The I_k follow from the fluxoid condition: deep in
+the body J = 0 and A = 0 in the London gauge, so the flux through a surface spanning the hole
+(bounded by a loop deep in the body) is n_k Phi_0. With the states s = (unit B along x, y, z;
+unit I_k) the flux through hole k is, by reciprocity, the moment of state b_k for the applied
+field and the inductance (1/mu0) int_vacuum b_k . b_j dV for the currents (plus the vacuum
+outside the mesh, mu0 m_k . m_j / (6 pi R_out^3)), each corrected to first order for the layer
+as the moment is: + (lambda/mu0) int s_t . s'_t dA (the flux in the layer inside the deep
+loop). Zero-field cooled (n = 0) in a field, a ring thus carries the current that keeps the flux
+through its hole zero, as the full model's London state does.
 
 Surface values are patch averages on the P1 surface nodes (the variationally consistent flux
 of each solution, lumped): accurate where a pointwise gradient at the surface is not. At a
@@ -78,7 +91,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import meshes
-from solver import spin
+from solver import fluxoid, spin
 from solver.backend import MPI, fem, ufl
 from solver.case import Case
 from solver.charge import (
@@ -876,11 +889,20 @@ class ThinLayerMagnetic:
     moment_leading: np.ndarray  # (bodies, 3) A m^2, perfect diamagnet
     moment: np.ndarray  # (bodies, 3) A m^2, with the first-order penetration correction
     polarizability: np.ndarray  # (3, 3) A m^2 / T, all bodies, corrected
+    holes: list = field(default_factory=list)  # fluxoid.HoleOnMesh of every body
+    currents: np.ndarray = field(default_factory=lambda: np.zeros(0))  # I_k around each hole, A
+    ring_fields: list = field(default_factory=list)  # b_k = b0_k - grad chi_k, T per A
+    inductance: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # corrected, H
+    hole_tables: list = field(default_factory=list)  # [body][hole]: summary of each hole
 
     def field(self) -> ufl.core.expr.Expr:
         """B outside the bodies, T (meaningful in the vacuum)."""
-        return ufl.as_vector(list(self.applied)) - sum(
-            float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
+        return (
+            ufl.as_vector(list(self.applied))
+            - sum(
+                float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
+            )
+            + sum(float(i) * b for i, b in zip(self.currents, self.ring_fields, strict=True))
         )
 
     def surface_current(self, normals: np.ndarray) -> np.ndarray:
@@ -916,6 +938,30 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
         direction.value = np.eye(3)[i]
         rhs = dirichlet_rhs(solver, rhs_form, rhs)
         potentials.append(solver.solve(rhs, f"psi for a unit B along {axis}"))
+    # The ring current around each hole: b = b0 - grad chi per ampere, b . n = 0 on the bodies.
+    holes = fluxoid.located_holes(case, domain)
+    ring_fields = []
+    if holes:
+        vectors = fem.functionspace(mesh, ("Lagrange", V.ufl_element().embedded_superdegree, (3,)))
+        vacuum = domain.cell_tags.find(meshes.VACUUM)
+        for hole in holes:
+            center, radius = fluxoid.loop(domain, hole)
+            log.info(
+                "  hole %s: fluxoid %d Phi_0; ring current on a circle of radius %.4g lambda",
+                hole.name,
+                hole.fluxoid,
+                radius,
+            )
+            b0 = fem.Function(vectors, name=f"b0 {hole.name}")
+            b0.interpolate(
+                fluxoid.circle_field(center, hole.axis, radius, MU_0 / (4.0 * math.pi * lam)),
+                cells0=vacuum,
+            )
+            b0.x.scatter_forward()
+            load = fem.form(-ufl.dot(b0("+"), n_body) * w("+") * domain.dS(domain.body_tags))
+            rhs = dirichlet_rhs(solver, load, rhs)
+            chi = solver.solve(rhs, f"chi for the ring current of {hole.name}")
+            ring_fields.append(b0 - ufl.grad(chi))
     solver.destroy()
     rhs.destroy()
 
@@ -927,8 +973,7 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
     unit_fields = [
         sol.surface.values(mesh, tangential * (e - ufl.grad(p)))
         for e, p in zip(units, potentials, strict=True)
-    ]
-    B_t = sum(b * f for b, f in zip(applied, unit_fields, strict=True))
+    ] + [sol.surface.values(mesh, tangential * b) for b in ring_fields]
 
     # Moments (lambda units in the integrals): m0 = (1/2mu0) int r x (n x B_t) dA and
     # dm_i = (lambda/mu0) int B_t(e_i) . B_t dA, per body and unit field.
@@ -937,14 +982,16 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
     fields_t = [
         ufl.dot(ufl.Identity(3) - ufl.outer(n_body, n_body), e - ufl.grad(p)("+"))
         for e, p in zip(units, potentials, strict=True)
-    ]
+    ] + [ufl.dot(ufl.Identity(3) - ufl.outer(n_body, n_body), b("+")) for b in ring_fields]
     # Constants pick the components and the unit fields, so two compiled forms serve them all.
-    pick, first, second = (fem.Constant(mesh, np.zeros(3)) for _ in range(3))
-    B_first = sum(first[i] * fields_t[i] for i in range(3))
-    B_second = sum(second[i] * fields_t[i] for i in range(3))
+    states = 3 + len(holes)  # unit B along x, y, z; unit current around each hole
+    pick = fem.Constant(mesh, np.zeros(3))
+    first, second = (fem.Constant(mesh, np.zeros(states)) for _ in range(2))
+    B_first = sum(first[i] * fields_t[i] for i in range(states))
+    B_second = sum(second[i] * fields_t[i] for i in range(states))
     nb = len(domain.body_tags)
-    leading = np.zeros((nb, 3, 3))  # [body, i, j]: m_i per unit B_j
-    correction = np.zeros((nb, 3, 3))
+    leading = np.zeros((nb, 3, states))  # [body, i, s]: m_i per unit state s
+    correction = np.zeros((nb, states, states))  # (lambda/mu0) int s_t . s'_t dA
 
     def integral(form: fem.Form) -> float:
         return domain.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
@@ -953,28 +1000,89 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
         dS = domain.dS(tag)
         moment = fem.form(ufl.dot(pick, ufl.cross(r("+"), ufl.cross(n_body, B_second))) * dS)
         overlap = fem.form(ufl.dot(B_first, B_second) * dS)
-        for j in range(3):
-            second.value = np.eye(3)[j]
-            for i in range(3):
-                pick.value = first.value = np.eye(3)[i]
-                leading[k, i, j] = integral(moment) * lam**3 / (2.0 * MU_0)
+        for j in range(states):
+            second.value = np.eye(states)[j]
+            for i in range(states):
+                first.value = np.eye(states)[i]
+                if i < 3:
+                    pick.value = np.eye(3)[i]
+                    leading[k, i, j] = integral(moment) * lam**3 / (2.0 * MU_0)
                 if i <= j:
                     correction[k, i, j] = correction[k, j, i] = integral(overlap) * lam**3 / MU_0
-    total = leading + correction
+    total = leading + correction[:, :3, :]
+    currents, inductance = _ring_currents(domain, holes, ring_fields, leading, correction, applied)
+    x = np.concatenate([applied, currents])  # the amplitudes of the states
+    B_t = sum(c * f for c, f in zip(x, unit_fields, strict=True))
     log.info(
         "  moment %s A m^2 (perfect diamagnet %s; first-order penetration correction)",
-        np.array2string(np.einsum("kij,j->i", total, applied), precision=5),
-        np.array2string(np.einsum("kij,j->i", leading, applied), precision=5),
+        np.array2string(np.einsum("kis,s->i", total, x), precision=5),
+        np.array2string(np.einsum("kis,s->i", leading, x), precision=5),
     )
     return ThinLayerMagnetic(
         applied=applied,
         potentials=potentials,
         B_t=B_t,
         center=center,
-        moment_leading=np.einsum("kij,j->ki", leading, applied),
-        moment=np.einsum("kij,j->ki", total, applied),
-        polarizability=total.sum(axis=0),
+        moment_leading=np.einsum("kis,s->ki", leading, x),
+        moment=np.einsum("kis,s->ki", total, x),
+        polarizability=total[:, :, :3].sum(axis=0),
+        holes=holes,
+        currents=x[3:],
+        ring_fields=ring_fields,
+        inductance=inductance,
+        hole_tables=[
+            [
+                {
+                    **hole.summary(lam, case.geometry.unit_m),
+                    "circulating_current_A": float(current),
+                    "inductance_H": float(inductance[i, i]),
+                }
+                for i, (hole, current) in enumerate(zip(holes, currents, strict=True))
+                if hole.body == k
+            ]
+            for k in range(nb)
+        ],
     )
+
+
+def _ring_currents(domain, holes, ring_fields, leading, correction, applied):
+    """The net current around each hole (A) from the fluxoid conditions (module docstring),
+    and the inductance matrix of the holes (H)."""
+    if not holes:
+        return np.zeros(0), np.zeros((0, 0))
+    lam = domain.lambda_m
+    h = len(holes)
+    degree = 2 * domain.report.order
+    energy = np.array(
+        [
+            [
+                domain.integrate(
+                    quadrature(
+                        ufl.dot(ring_fields[k], ring_fields[j]) * domain.dx(meshes.VACUUM), degree
+                    )
+                )
+                for j in range(h)
+            ]
+            for k in range(h)
+        ]
+    ) * (lam**3 / MU_0)
+    moments = leading[:, :, 3:].sum(axis=0)  # (3, holes): the moment of each unit ring current
+    radius = domain.outer_radius * lam
+    tail = MU_0 * (moments.T @ moments) / (6.0 * math.pi * radius**3)
+    layers = correction.sum(axis=0)
+    to_field = moments.T + layers[3:, :3]  # flux through hole k per unit applied field
+    inductance = energy + tail + layers[3:, 3:]
+    quanta = np.array([hole.fluxoid for hole in holes]) * fluxoid.FLUX_QUANTUM
+    currents = np.linalg.solve(inductance, quanta - to_field @ applied)
+    for hole, current, self_l in zip(holes, currents, np.diag(inductance), strict=True):
+        log.info(
+            "  hole %s: fluxoid %d Phi_0, ring current %.6g A (inductance %.6g H)",
+            hole.name,
+            hole.fluxoid,
+            current,
+            self_l,
+        )
+    return currents, inductance
 
 
 def _located_max(comm, values: np.ndarray, positions: np.ndarray) -> tuple[float, np.ndarray]:
@@ -1126,6 +1234,7 @@ def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None
                 "moment_leading_A_m2": magnetic.moment_leading[k],
                 "B_max_inside_T": B_max,
                 "J_max_A_m2": B_max / (MU_0 * lam),
+                **({"holes": magnetic.hole_tables[k]} if magnetic.hole_tables[k] else {}),
             }
         )
     B_max = max(b["B_max_inside_T"] for b in bodies)
@@ -1140,8 +1249,10 @@ def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None
             "J_max_A_m2": B_max / (MU_0 * lam),
             "model": "thin-layer: perfect diamagnet outside, B_t exp(-depth/lambda) inside; "
             "moment with the first-order penetration correction (lambda/mu0) int B_t . B_t dA",
-            "fluxoid": "a single-valued exterior scalar potential: zero net current around any "
-            "hole (not the London zero-fluxoid state of the full model)",
+            "fluxoid": "n Phi_0 through each hole (bodies[].holes, n from the case file, 0 = "
+            "zero-field cooled): the net ring current I around it makes the flux through a "
+            "surface spanning the hole, bounded deep in the body, n Phi_0 (leading order and the "
+            "first-order flux in the layer)",
             "bodies": bodies,
         }
     }
