@@ -8,7 +8,7 @@ DOLFINx or gmsh: ``giantatom check`` and ``giantatom plot`` stay light.
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ Vector = tuple[float, float, float]
 
 SHAPES = ("sphere", "ellipsoid", "box", "cylinder", "torus", "file")
 CAD_SUFFIXES = (".step", ".stp", ".brep", ".iges", ".igs", ".msh")
-CLOSURES = ("surface-mean", "max-field", "rho0")
+CLOSURES = ("surface-mean", "max-field", "rho0", "spin-speed")
 SECTIONS = (
     "material",
     "geometry",
@@ -72,6 +72,22 @@ class Shape:
 
 
 @dataclass(frozen=True)
+class Hole:
+    """A hole through a body (a ring, a torus, a washer) and the fluxoid trapped in it
+    (docs/formulation.md section 2): ``fluxoid`` flux quanta Phi_0 = h/(2|e|) along ``axis``,
+    the right-handed sense about the axis line through ``center`` (geometry units), which must
+    run through the hole and not through the body. ``declared``: the case file names the hole
+    (fluxoid, hole_axis or hole_center); a hole taken from a torus or a subtracted cylinder
+    alone is dropped with a note where the mesh shows it is not a hole through the body."""
+
+    key: str  # the case-file table that makes the hole: geometry.body[k](.subtract[j])
+    axis: Vector  # unit vector: n > 0 is flux along it
+    center: Vector  # a point of the axis line, geometry units
+    fluxoid: int = 0  # flux quanta; 0: zero-field cooled
+    declared: bool = False
+
+
+@dataclass(frozen=True)
 class Body:
     """A superconducting body: a shape minus its holes, with its own net charge."""
 
@@ -79,6 +95,7 @@ class Body:
     shape: Shape
     subtract: tuple[Shape, ...] = ()
     net_charge: float = 0.0  # C
+    holes: tuple[Hole, ...] = ()  # the holes through it, with their fluxoids
 
 
 @dataclass(frozen=True)
@@ -129,10 +146,11 @@ class MagneticSpec:
     boundary: str = "dipole"  # tangential A on the outer sphere: applied + induced dipole
     eps: float = 1e-6  # vacuum mass coefficient: makes the vacuum curl-curl block invertible
     eps_given: bool = False  # eps set in the case file (else chosen by vacuum_eps)
+    trapped_flux: bool = False  # a hole of some body has a nonzero fluxoid
 
     @property
     def active(self) -> bool:
-        return any(b != 0.0 for b in self.applied_field)
+        return self.trapped_flux or any(b != 0.0 for b in self.applied_field)
 
 
 # The vacuum regularisation eps biases the moment by about EPS_BIAS eps (R_out/lambda)^2
@@ -425,16 +443,74 @@ def _parse_shape(t: _Table, base_dir: Path, *, extra_keys: tuple[str, ...] = ())
     return Shape(**args)
 
 
+HOLE_KEYS = ("fluxoid", "hole_axis", "hole_center")
+
+
+def rotated(vector: Vector, degrees: Vector) -> Vector:
+    """``vector`` turned about x, then y, then z by ``degrees`` (a shape's ``rotate``)."""
+    v = list(vector)
+    for axis, angle in enumerate(degrees):
+        if angle:
+            c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+            i, j = (axis + 1) % 3, (axis + 2) % 3
+            v[i], v[j] = c * v[i] - s * v[j], s * v[i] + c * v[j]
+    return tuple(v)
+
+
+def _parse_hole(t: _Table, shape: Shape, own: bool) -> Hole | None:
+    """The hole that a body table (``own``: a torus, or any shape given hole_axis and
+    hole_center) or a subtract table (a cylinder, or any shape given both keys) makes, with
+    its fluxoid (an integer number of flux quanta, default 0)."""
+    declared = any(t.has(k) for k in HOLE_KEYS)
+    fluxoid = t.get("fluxoid", 0)
+    if isinstance(fluxoid, bool) or not isinstance(fluxoid, int):
+        raise CaseError(
+            f"must be an integer number of flux quanta h/(2|e|), got {_kind(fluxoid)}",
+            t.key("fluxoid"),
+        )
+    axis = t.vector("hole_axis")
+    center = t.vector("hole_center")
+    if (axis is None) != (center is None):
+        missing = "hole_center" if center is None else "hole_axis"
+        raise CaseError(
+            "is required with hole_axis and hole_center (both or neither)", t.key(missing)
+        )
+    if axis is not None:
+        if not any(axis):
+            raise CaseError("must not be the zero vector", t.key("hole_axis"))
+        norm = math.sqrt(sum(v * v for v in axis))
+        axis = tuple(v / norm for v in axis)
+    elif shape.kind == ("torus" if own else "cylinder"):
+        axis, center = rotated(shape.axis, shape.rotate), shape.center
+    elif declared:
+        where = (
+            "a torus takes them from its axis; give the hole's fluxoid on the "
+            "[[geometry.body.subtract]] that cuts it, or hole_axis and hole_center here"
+            if own
+            else "a subtracted cylinder takes them from its axis"
+        )
+        raise CaseError(
+            f"needs hole_axis and hole_center for shape {shape.kind!r} ({where})",
+            t.key("fluxoid" if t.has("fluxoid") else "hole_axis"),
+        )
+    else:
+        return None
+    return Hole(key=t.path, axis=axis, center=center, fluxoid=fluxoid, declared=declared)
+
+
 def _parse_body(t: _Table, index: int, base_dir: Path) -> Body:
-    shape = _parse_shape(t, base_dir, extra_keys=("subtract", "net_charge", "name"))
+    shape = _parse_shape(t, base_dir, extra_keys=("subtract", "net_charge", "name", *HOLE_KEYS))
     name = t.string("name", f"body{index}")
     net_charge = t.number("net_charge", 0.0)
-    holes = []
+    own = _parse_hole(t, shape, own=True)
+    holes, cut = [], []
     for hole in t.tables("subtract"):
-        holes.append(_parse_shape(hole, base_dir))
+        holes.append(_parse_shape(hole, base_dir, extra_keys=HOLE_KEYS))
+        cut.append(_parse_hole(hole, holes[-1], own=False))
         hole.done()
     t.done()
-    return Body(name=name, shape=shape, subtract=tuple(holes), net_charge=net_charge)
+    found = tuple(h for h in (own, *cut) if h is not None)
+    return Body(name=name, shape=shape, subtract=tuple(holes), net_charge=net_charge, holes=found)
 
 
 def _parse_material(t: _Table) -> tuple[Material, str]:
@@ -476,7 +552,7 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
                 "[[geometry.body]] net_charge",
                 "charge.net_charge",
             )
-        bodies[0] = Body(bodies[0].name, bodies[0].shape, bodies[0].subtract, total_charge)
+        bodies[0] = replace(bodies[0], net_charge=total_charge)
     return Geometry(unit=unit, bodies=tuple(bodies))
 
 
@@ -704,7 +780,7 @@ for _section, _keys in {
 # shape keys: geometry.body[1].<key>, in a case with one body
 _BODY_KEYS = sorted(
     {k for required, optional in _SHAPE_KEYS.values() for k in required + optional}
-    | {"center", "rotate"}
+    | {"center", "rotate", *HOLE_KEYS}
 )
 _MAX_SWEEP_MEMBERS = 1000
 
@@ -779,7 +855,10 @@ def parse_case(text: str, path: Path) -> Case:
         geometry=geometry,
         mesh=_parse_mesh(root.table("mesh"), path.parent, model.kind),
         charge=charge,
-        magnetic=_parse_magnetic(root.table("magnetic")),
+        magnetic=replace(
+            _parse_magnetic(root.table("magnetic")),
+            trapped_flux=any(h.fluxoid for b in geometry.bodies for h in b.holes),
+        ),
         electric=_parse_electric(root.table("electric")),
         model=model,
         spin=_parse_spin(root.table("spin")),

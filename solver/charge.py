@@ -34,7 +34,6 @@ holds to round-off; what is checked and reported instead is that phi solves Pois
 for the full density (its relative residual).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,7 +42,6 @@ import meshes
 from solver.backend import PETSc, fem, ufl
 from solver.case import Case
 from solver.domain import Domain
-from solver.errors import SolveError
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs
 from solver.log import log
 from solver.parallel import global_max, global_min
@@ -334,42 +332,6 @@ def max_field(domain: Domain, E: ufl.core.expr.Expr, degree: int) -> np.ndarray:
             for v in field_values(domain, E, degree)
         ]
     )
-
-
-def max_field_closure(
-    domain: Domain, max_field: Callable[[np.ndarray, int], float], E_m: float, guess: np.ndarray
-) -> np.ndarray:
-    """rho0 per body with ``max_field(rho0, m)`` (max |E| over body m, V/m, the same on every
-    rank) equal to E_m. E is affine in rho0, so max |E| over body m is convex in rho0_m, and
-    each body's condition is a bracketed 1D root; the bodies are swept in turn until they agree
-    (one sweep for a single body)."""
-    n = len(domain.body_tags)
-    rho0 = np.array(guess, dtype=float)
-    for _ in range(100):
-        previous = rho0.copy()
-        for m in range(n):
-            trial = rho0.copy()
-
-            def f(x: float, m: int = m, trial: np.ndarray = trial) -> float:
-                trial[m] = x
-                return max_field(trial, m) - E_m
-
-            if f(0.0) >= 0.0:
-                raise SolveError(
-                    f"closure max-field: the field in body {domain.body_names[m]!r} already "
-                    "reaches E_m with rho0 = 0 (net charge or neighbours); use surface-mean",
-                    "charge.closure",
-                )
-            lo, hi = 0.0, max(abs(rho0[m]), 1e-30)
-            while f(hi) < 0.0:
-                lo, hi = hi, 2.0 * hi
-            while hi - lo > 1e-13 * hi:  # bisection: robust on a convex, piecewise-smooth max
-                mid = 0.5 * (lo + hi)
-                lo, hi = (mid, hi) if f(mid) < 0.0 else (lo, mid)
-            rho0[m] = 0.5 * (lo + hi)
-        if np.allclose(rho0, previous, rtol=1e-12, atol=0.0):
-            return rho0
-    raise SolveError("closure max-field: rho0 of the bodies did not settle", "charge.closure")
 
 
 def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:

@@ -41,6 +41,9 @@ examples:
   giantatom bench --radius 10 --ranks 1 2    timings against a bare DOLFINx Poisson solve
 
 A case with a [sweep] table runs every combination of the swept values (README).
+Rings: fluxoid = n (flux quanta h/2|e| trapped in the hole, default 0 = zero-field cooled) in
+the [[geometry.body]] table of a torus, in the [[geometry.body.subtract]] table of a cylinder
+cut through a body, or with hole_axis = [x, y, z] and hole_center = [x, y, z] in either.
 exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed,
 5 a picture could not be drawn (plot), 6 some members of a sweep failed.
 Case-file keys and output files are documented in README.md.
@@ -188,6 +191,11 @@ def _check(case) -> None:
     for body in case.geometry.bodies:
         holes = f" minus {len(body.subtract)} hole(s)" if body.subtract else ""
         print(f"  body {body.name!r}: {body.shape.kind}{holes}, net charge {body.net_charge:g} C")
+        for hole in body.holes:
+            print(
+                f"    hole {hole.key}: fluxoid {hole.fluxoid} Phi_0 along {list(hole.axis)} "
+                f"through {list(hole.center)}"
+            )
     print(
         f"  bodies fit in a sphere of radius {info['bounding_radius'] * lam:.4g} "
         f"{case.geometry.unit} = {info['bounding_radius']:.3g} lambda; outer vacuum sphere "

@@ -20,8 +20,12 @@ moment of the computed currents: the problem is linear, so one solve for the app
 three for unit dipoles give m self-consistently from a 3x3 system (one matrix, four right-hand
 sides). What is left is the octupole and higher, (R/R_out)^5 and smaller.
 
-A body with a hole (a ring) gets the London solution with zero fluxoid: no flux is trapped in
-the hole, the current is the one a field applied after cooling would induce.
+Holes (docs/formulation.md section 2). The formulation above makes the fluxoid of every hole
+zero by itself: the London state of a ring cooled in zero field. A hole with fluxoid n != 0
+(flux trapped by field cooling, ``solver.fluxoid``) gets J = -(A - n Phi_0 h)/(mu0 lambda^2) in
+its body, h curl-free there with oint h . dl = 1 around the hole: in lambda units the source
+int_body c h . w on the right-hand side, c = n Phi_0 / lambda^2 (tesla). Tested against the
+exact London solution of a long hollow cylinder (tests/test_fluxoid.py).
 """
 
 import dataclasses
@@ -32,6 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import meshes
+from solver import fluxoid
 from solver.backend import MPI, PETSc, dolfinx, fem, ufl
 from solver.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
 from solver.charge import field_values
@@ -98,6 +103,15 @@ class MagneticSolution:
     dofs: int
     solver: str
     stats: SolveStats = field(default_factory=SolveStats)
+    holes: list = field(default_factory=list)  # fluxoid.HoleOnMesh of every body
+    trapped: ufl.core.expr.Expr | None = None  # sum of n Phi_0 h / lambda^2 in their bodies, T
+
+    def london_potential(self) -> ufl.core.expr.Expr:
+        """A - sum n Phi_0 h (T m): -mu0 lambda^2 J, the gauge-invariant potential that the
+        London current and the spin sector see in the bodies (A itself without trapped flux)."""
+        if self.trapped is None:
+            return self.vector_potential()
+        return self.domain.constant(self.domain.lambda_m) * (self.a - self.trapped)
 
     def vector_potential(self) -> ufl.core.expr.Expr:
         """A, T m."""
@@ -108,8 +122,10 @@ class MagneticSolution:
         return ufl.curl(self.a)
 
     def current_density(self) -> ufl.core.expr.Expr:
-        """J = -A/(mu0 lambda^2), A/m^2: the London current, meaningful inside the bodies."""
-        return self.domain.constant(-1.0 / (MU_0 * self.domain.lambda_m)) * self.a
+        """J = -A/(mu0 lambda^2), A/m^2 (with trapped flux -(A - n Phi_0 h)/(mu0 lambda^2)):
+        the London current, meaningful inside the bodies."""
+        a = self.a if self.trapped is None else self.a - self.trapped
+        return self.domain.constant(-1.0 / (MU_0 * self.domain.lambda_m)) * a
 
 
 class HiptmairXu:
@@ -262,12 +278,37 @@ def regularised(spec: MagneticSpec, outer_radius: float) -> MagneticSpec:
     return dataclasses.replace(spec, eps=eps)
 
 
+def trapped_source(domain: Domain, holes: list) -> ufl.core.expr.Expr | None:
+    """sum over the holes with n != 0 of c h in their body (zero elsewhere), c = n Phi_0 /
+    lambda^2 in tesla and h per lambda: the part of the vector potential (T lambda) that carries
+    no current. None without trapped flux."""
+    trapped = [hole for hole in holes if hole.fluxoid]
+    if not trapped:
+        return None
+    mesh = domain.mesh
+    cells = fem.functionspace(mesh, ("DG", 0))
+    total = 0
+    for hole in trapped:
+        inside = fem.Function(cells)  # 1 in the hole's body: h may be singular elsewhere
+        inside.x.array[domain.body_cells(domain.body_tags[hole.body])] = 1.0
+        c = hole.fluxoid * fluxoid.FLUX_QUANTUM / domain.lambda_m**2
+        total = total + domain.constant(c) * inside * hole.cut_gradient(mesh)
+    return total
+
+
 def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
-    """The London solve for the case's applied field (physics.md section 2)."""
+    """The London solve for the case's applied field and trapped fluxoids (physics.md
+    section 2, docs/formulation.md section 2)."""
     spec = case.magnetic
     stats = SolveStats()
     start = time.perf_counter()
     mesh = domain.mesh
+    holes = fluxoid.located_holes(case, domain)
+    trapped = trapped_source(domain, holes)
+    for hole in holes:
+        log.info(
+            "  hole %s: fluxoid %d Phi_0 along %s", hole.name, hole.fluxoid, hole.axis.tolist()
+        )
     V = fem.functionspace(mesh, ("N1curl", spec.order))
     dofs = V.dofmap.index_map.size_global * V.dofmap.index_map_bs
     log.info("magnetic sector: N1curl degree %d, %d dofs, solver %s", spec.order, dofs, spec.solver)
@@ -291,13 +332,16 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     log.info("  operator assembled and preconditioner set up: %.1f s", stats.seconds)
     b = fem.petsc.create_vector(V)  # ghosted, as apply_lifting needs
 
-    def solve_for(far_field, label: str) -> fem.Function:
+    # the trapped fluxoids: int_Omega c h . w, which the first solve carries
+    source = None if trapped is None else fem.form(ufl.inner(trapped, w) * domain.dx_bodies)
+
+    def solve_for(far_field, label: str, load: fem.Form | None = None) -> fem.Function:
         """The solution whose tangential trace on Gamma_inf is that of ``far_field``."""
         g.x.array[:] = 0.0
         g.interpolate(far_field, cells0=boundary_cells)
         g.x.scatter_forward()
         u = fem.Function(V, name=label)
-        solver.solve(dirichlet_rhs(solver, None, b), u, label, stats)  # no source: the bc alone
+        solver.solve(dirichlet_rhs(solver, load, b), u, label, stats)  # no load: the bc alone
         return u
 
     center_c = fem.Constant(mesh, center)
@@ -305,12 +349,23 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     lam = domain.lambda_m
     to_si = -(lam**3) / (2.0 * MU_0)  # m = (1/2) int r x J dV in SI, from a in lambda units
 
-    solution = solve_for(uniform_potential(applied, center), "applied field")
+    # int_body r x (c h): the moment integrals of the trapped part, which carries no current
+    offset = np.zeros((len(domain.body_tags), 3))
+    if trapped is not None:
+        r = ufl.SpatialCoordinate(mesh) - center_c
+        offset = np.array(
+            [
+                [domain.integrate(ufl.cross(r, trapped)[i] * domain.dx(tag)) for i in range(3)]
+                for tag in domain.body_tags
+            ]
+        )
+    label = "applied field" if trapped is None else "applied field and fluxoids"
+    solution = solve_for(uniform_potential(applied, center), label, source)
     dipole = np.zeros(3)
     if spec.boundary == "dipole":
         # a_far = (1/2) B x r + c x r/|r|^3 in lambda units with c = (mu0 / (4 pi lambda^3)) m
         # and m = to_si * sum_bodies int r x a: linear in c, so c solves a 3x3 system.
-        base = _integrals(weights, solution).sum(axis=0)
+        base = (_integrals(weights, solution) - offset).sum(axis=0)
         responses = [
             solve_for(dipole_potential(e, center), f"unit dipole {axis}")
             for e, axis in zip(np.eye(3), "xyz", strict=True)
@@ -325,13 +380,14 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
     b.destroy()
     solver.destroy()
 
-    body_moments = to_si * _integrals(weights, solution)
+    body_moments = to_si * (_integrals(weights, solution) - offset)
     for body in weights:
         for v in body:
             v.destroy()
+    london = solution if trapped is None else solution - trapped
     net = (-(lam**2) / MU_0) * np.array(  # int J dV = -(lambda^3/(mu0 lambda)) int a
         [
-            [domain.integrate(solution[i] * domain.dx(tag)) for i in range(3)]
+            [domain.integrate(london[i] * domain.dx(tag)) for i in range(3)]
             for tag in domain.body_tags
         ]
     )
@@ -356,6 +412,8 @@ def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
         dofs=dofs,
         solver=spec.solver,
         stats=stats,
+        holes=holes,
+        trapped=trapped,
     )
 
 
@@ -408,15 +466,46 @@ def current_balance(sol: MagneticSolution) -> tuple[float, np.ndarray]:
 
     x = ufl.SpatialCoordinate(mesh)
     origin = fem.Constant(mesh, np.zeros(3))
-    around = ufl.cross(fem.Constant(mesh, sol.applied / np.linalg.norm(sol.applied)), x - origin)
+    direction = fem.Constant(mesh, np.array([0.0, 0.0, 1.0]))
+    around = ufl.cross(direction, x - origin)
     grad_azimuth = around / (ufl.dot(around, around) + domain.constant(1e-12))
     circulating = []
-    for tag in domain.body_tags:
+    for k, tag in enumerate(domain.body_tags):
+        # about the applied field; with trapped flux alone, about the body's (first) hole
+        axes = [h.axis for h in sol.holes if h.body == k] + [np.array([0.0, 0.0, 1.0])]
+        norm = np.linalg.norm(sol.applied)
+        direction.value = sol.applied / norm if norm > 0 else axes[0]
         volume = domain.integrate(domain.constant(1.0) * domain.dx(tag))
         origin.value = [domain.integrate(x[i] * domain.dx(tag)) / volume for i in range(3)]
         current = domain.integrate(ufl.dot(J, grad_azimuth) * domain.dx(tag)) * area
         circulating.append(abs(current) / (2.0 * math.pi))
     return outflow, np.array(circulating)
+
+
+def hole_currents(sol: MagneticSolution) -> np.ndarray:
+    """The net current around each hole, A: int_body J . h dV, the current through a
+    half-plane bounded by the hole's axis (positive: right-handed about the axis)."""
+    domain = sol.domain
+    J = sol.current_density()
+    return np.array(
+        [
+            domain.integrate(
+                ufl.dot(J, hole.cut_gradient(domain.mesh)) * domain.dx(domain.body_tags[hole.body])
+            )
+            * domain.lambda_m**2
+            for hole in sol.holes
+        ]
+    )
+
+
+def hole_summaries(domain: Domain, unit_m: float, holes: list, currents) -> list[list[dict]]:
+    """[body][hole]: each hole's table, its fluxoid and the net current around it (A)."""
+    tables = [[] for _ in domain.body_tags]
+    for hole, current in zip(holes, currents, strict=True):
+        tables[hole.body].append(
+            {**hole.summary(domain.lambda_m, unit_m), "circulating_current_A": float(current)}
+        )
+    return tables
 
 
 def summarize(sol: MagneticSolution, case: Case) -> dict:
@@ -428,6 +517,7 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
     J_nodes = field_values(domain, sol.current_density(), degree)
     normal, along = surface_normal_current(sol)
     outflow, circulating = current_balance(sol)
+    holes = hole_summaries(domain, case.geometry.unit_m, sol.holes, hole_currents(sol))
     bodies = []
     for k, name in enumerate(domain.body_names):
         bodies.append(
@@ -437,6 +527,7 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
                 "B_max_inside_T": global_max(comm, np.linalg.norm(B_nodes[k], axis=1)),
                 "J_max_A_m2": global_max(comm, np.linalg.norm(J_nodes[k], axis=1)),
                 "circulating_current_A": circulating[k],
+                **({"holes": holes[k]} if holes[k] else {}),
             }
         )
     summary = {
@@ -450,7 +541,9 @@ def summarize(sol: MagneticSolution, case: Case) -> dict:
         "surface_normal_current_ratio": normal / along if along > 0 else 0.0,
         "boundary": sol.spec.boundary,
         "far_field_dipole_A_m2": sol.dipole_bc,
-        "fluxoid": "zero in every hole (London gauge: no trapped flux)",
+        "fluxoid": "oint (A + mu0 lambda^2 J) . dl = n Phi_0 around each hole (bodies[].holes, "
+        "n from the case file, 0 = zero-field cooled): J = -(A - n Phi_0 h)/(mu0 lambda^2), "
+        "h = grad(azimuth about the hole's axis)/(2 pi)",
         "element": f"N1curl degree {sol.spec.order}",
         "eps": sol.spec.eps,
         "eps_R_out_sq": sol.spec.eps * domain.outer_radius**2,  # eps (R_out/lambda)^2

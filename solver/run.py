@@ -155,7 +155,17 @@ def _magnetic_report(m: dict | None) -> list[str]:
         lines.append(
             f"  London sphere moment: relative error {m['london_sphere']['relative_error']:.2e}"
         )
-    return lines
+    return lines + _hole_report(m)
+
+
+def _hole_report(m: dict) -> list[str]:
+    """One line per hole: its fluxoid and the net current around it."""
+    return [
+        f"  {body['name']}: hole {hole['key']}: fluxoid {hole['fluxoid']} Phi_0, "
+        f"circulating current {hole['circulating_current_A']:.5g} A"
+        for body in m["bodies"]
+        for hole in body.get("holes", [])
+    ]
 
 
 def _spin_report(s: dict) -> list[str]:
@@ -190,6 +200,7 @@ def _thin_layer_report(summary: dict) -> list[str]:
             f"  moment {np.array2string(np.asarray(g['moment_A_m2']), precision=5)} A m^2   "
             f"max |B| at the surface {g['B_max_inside_T']:.5g} T"
         )
+        lines += _hole_report(g)
     return lines
 
 

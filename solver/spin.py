@@ -137,7 +137,7 @@ class SpinSolution:
         self.axis = np.array(case.spin.axis, dtype=float)
         self.sigma_vec = {sigma: fem.Constant(mesh, sigma * self.axis) for _, sigma in SPINS}
         zero = fem.Constant(mesh, np.zeros(3))
-        self.A = magnetic.vector_potential() if magnetic is not None else zero
+        self.A = magnetic.london_potential() if magnetic is not None else zero
         self.B = magnetic.magnetic_field() if magnetic is not None else zero
         self.zero = zero
         self.E0 = charge.reference_field_in_bodies()  # E0 of each point's own body

@@ -1,36 +1,64 @@
 """The thin-layer model (lambda << size): physics.md sections 1-3 asymptotically in lambda/L,
 on a mesh sized by the geometry alone (lengths in lambda, as everywhere).
 
-Charge. Outside a body much larger than lambda the screening profile v is harmonic with v -> 1
-far away; inside it decays into the body as exp(-k depth/lambda), k = 1 - lambda H to first
-order (H the mean curvature: inside, v'' - 2H v' = v/lambda^2). v and dv/dn are continuous, so
-outside v obeys the impedance condition dv/dn = (k/lambda) v on the surface. To leading order v
-outside is the conductor potential u (harmonic, u = 0 on the bodies, u -> 1) and v_s =
-lambda du/dn: the expelled charge lies in a layer lambda deep, spread over the surface like the
-charge of a perfect conductor of the same shape. Hence:
+Charge (docs/formulation.md sections 1.5, 1.6, 5.1, 5.2, 5.5). In body m Eq. 23 reads
+rho - rho0_m = -(phi - phi0^(m) - C_m)/(4 pi lambda^2), phi0^(m) the potential of body m's OWN
+uniform rho0_m (zero at infinity), C_m fixed by its net charge Q_m: the other bodies' rho0 is an
+external charge to body m, which its layer screens like any external potential. Outside a body
+much larger than lambda, Phi = phi - phi0^(m) - C_m decays into it as Phi_s exp(-k d/lambda)
+(d the depth, k = 1 - lambda H to first order, H the mean curvature: inside, Phi'' - 2H Phi' =
+Phi/lambda^2). With phi = sum_b phi0^(b) + eta outside (eta harmonic in the vacuum), continuity
+of Phi and dPhi/dn gives the impedance condition on body m (phi0^(m) cancels)
 
+    d(eta + S_m)/dn = (k/lambda)(eta + S_m - C_m),    S_m = sum_{b != m} phi0^(b).
+
+To leading order this makes each body a conductor at potential C_m, its layer (lambda deep)
+charged like a perfect conductor of the same shape in the field of the others' rho0. Linear:
+
+* P_b, the potential of rho0_b = 1 in body b alone (a Poisson solve; Robin condition of the
+  monopole about body b's centroid), so phi0^(b) = rho0_b P_b.
 * psi_j (harmonic in the vacuum, dpsi_j/dn = (k/lambda)(psi_j - delta_jm) on body m, Robin
-  dpsi/dn + psi/R_out = 0 on Gamma_inf; psi_j -> the conductor potential w_j as lambda -> 0)
-  give the capacitance matrix C of the bodies with their layers. The layers carry the charges
-  q_m = Q_m - rho0_m |Omega_m|, so their potentials are V = C^-1 q and the layer charge per area
-  is sigma = -eps0 sum_j V_j dpsi_j/dn.
-* sigma makes (to this order) no field inside the bodies: there E = E0, the field of the
-  uniform rho0 alone (a Poisson solve on the mesh); outside, E = E0 - grad sum_j V_j psi_j.
+  dpsi/dn + psi/R_out = 0 on Gamma_inf; psi_j -> the conductor potential w_j as lambda -> 0):
+  the capacitance matrix of the bodies with their layers.
+* chi_b (harmonic in the vacuum, d(chi_b + P_b)/dn = (k/lambda)(chi_b + P_b) on every body
+  m != b, dchi_b/dn = (k/lambda) chi_b on body b): the layers' answer to P_b. One more solve per
+  body on the psi_j's operator (with one body only if its centroid is off the domain's centre).
+* D_j for a charged body off the domain's centre: the same exterior problem with the far-field
+  data of a unit charge at its centroid (the monopole Robin condition about the domain's centre
+  alone would misplace it: its dipole error polarised a neighbour 1.2% differently at
+  far_field 3 and 6, 0.08% with D_j).
+* eta = sum_j C_j psi_j + sum_b rho0_b chi_b + sum_j Q_j D_j. The layer of body m holds q_m =
+  Q_m - rho0_m |Omega_m| = sum_j capacitance_mj C_j + sum_b external_charge_mb rho0_b +
+  sum_j far_field_charge_mj Q_j: the C_m.
+* sigma = -eps0 dPhi/dn = -eps0 (k/lambda) Phi_s, the layer's charge per area, and Phi_s =
+  sum_j C_j (psi_j - delta_jm) + sum_b rho0_b (chi_b + [b != m] P_b) on body m.
+* In the bulk of body m, E = E0^(m) (own rho0 only); outside, E = -grad(sum_b phi0^(b) + eta).
 * Density at depth d under the surface point x: rho = rho0_m + rho_s(x) exp(-k d/lambda), with
   rho_s = sigma / (lambda k): the layer then holds sigma per area (its curvature included).
   For a sphere k = 1 - lambda/R, and rho0 and sigma are exact up to O((lambda/R)^2).
-* In the layer E(x, d) = E0(x - d n) + (sigma(x)/eps0) exp(-k d/lambda) n: the normal field
-  falls by sigma/eps0 across the layer (Gauss), the tangential field is continuous. max |E| is a
-  1D search in d at every surface point, which gives the finite-size E_max of the sphere,
+* In the layer E(x, d) = E0^(m)(x - d n) + E_layer(x) exp(-k d/lambda), E_layer = E - E0^(m)
+  just under the surface = (sigma/eps0) n - grad_t Phi_s: the normal field falls by sigma/eps0
+  across the layer (Gauss), the tangential field is continuous; the tangential part is of
+  relative order lambda/L (zero on a sphere; from the neighbours' field and the shape). max |E|
+  is a 1D search in d at every surface point, which gives the finite-size E_max of the sphere,
   E_m (1 - (ln x - 1)/x), that "E_max = E0 at the surface" would miss by ln(x)/x.
+* Closures: on each body's own neutral solution without a field (rho0 is a ground-state
+  property): rho0_m = 1, Q = 0, the other bodies present, neutral, rho0 = 0 (exact where the body's
+  exterior field vanishes: for a neutral body to leading order). All is linear in rho0_m, so
+  each closure is a division: surface-mean rho_-/<rho>, max-field E_m/max |E|, spin-speed
+  v_0/max |v_sigma - v_sigma0| at the surface (|e| lambda |s x E_layer|/(m_e c)). All three are
+  reported (rho0_by_closure); neighbours and net charge then add linearly without moving rho0.
+  Two neutral spheres R = 30 lambda, 100 apart: each the isolated sphere (|E| 1e-6 E_m at the
+  centres and in the gap, surface density within 0.1% of rho_-), where one phi0 of both bodies'
+  rho0 gave 0.096 E_m at the centres and a surface density from 0.54 to 1.17 rho_-.
 
-Spin. In the layer E - E0 = (sigma/eps0) exp(-k d/lambda) n, which solver.spin turns into
-v_sigma - v_sigma0; at the surface |v| = |e| lambda |sigma| |s x n| / (eps0 m_e c). To leading
-order E - E0 is along n in the layer, so sigma x (E - E0) is tangential: the phase term grad
-chi_sigma of the full model (docs/formulation.md section 3), which takes up the normal part,
-is of higher order in lambda/L (it comes from the variation of sigma along the surface over
-the layer depth) and is left out. The reference flow is v_sigma0 = (c/(e n_s)) rho0 sigma x
-grad d with grad d = -n at the surface (d the depth below it): tangential there.
+Spin. In the layer E - E0 = E_layer exp(-k d/lambda), which solver.spin turns into
+v_sigma - v_sigma0; at the surface |v| = |e| lambda |s x E_layer| / (m_e c). To leading order
+E_layer = (sigma/eps0) n, so sigma x (E - E0) is tangential: its normal part, from the
+tangential part of E_layer (relative order lambda/L), and the phase term grad chi_sigma of the
+full model (docs/formulation.md section 3) that takes it up are of higher order in lambda/L
+and left out. The reference flow is v_sigma0 = (c/(e n_s)) rho0 sigma x grad d with
+grad d = -n at the surface (d the depth below it): tangential there.
 
 Magnetic (an applied field). To leading order the body is a perfect diamagnet: outside,
 B = B_app - grad(B_app . psi) with psi_i harmonic, dpsi_i/dn = e_i . n on the body surfaces and
@@ -39,9 +67,22 @@ penetrates as B_t exp(-d/lambda), carried by the Meissner current J = n x B_t ex
 (mu0 lambda) (|J| = |B_t|/(mu0 lambda), Eq. 45), with A = -lambda n x B_t exp(-d/lambda) in the
 London gauge. The moment is that of the surface current, m0 = (1/2) int r x K dA, corrected to
 first order for the penetration (the diamagnetic surface sits lambda deep):
-dm_i = (lambda/mu0) int B_t(e_i) . B_t dA (the sphere's 1 - 3 lambda/R). A single-valued psi
-means zero net current around any hole of a ring: the thin-layer ring carries no net
-circulating current (unlike the full model's London state with zero fluxoid).
+dm_i = (lambda/mu0) int B_t(e_i) . B_t dA (the sphere's 1 - 3 lambda/R).
+
+Holes (docs/formulation.md section 2). A single-valued psi carries no net current around a
+hole; a ring needs the cyclic field of its net current I_k around each hole k as well:
+b_k = b0_k - grad chi_k per ampere, b0_k the Biot-Savart field of a unit current on a circle
+about the hole inside the body (``solver.fluxoid.loop``; curl-free in the vacuum, circulation
+mu0 around every loop that links the ring) and chi_k single-valued and harmonic with
+dchi_k/dn = b0_k . n, so that b_k . n = 0. The I_k follow from the fluxoid condition: deep in
+the body J = 0 and A = 0 in the London gauge, so the flux through a surface spanning the hole
+(bounded by a loop deep in the body) is n_k Phi_0. With the states s = (unit B along x, y, z;
+unit I_k) the flux through hole k is, by reciprocity, the moment of state b_k for the applied
+field and the inductance (1/mu0) int_vacuum b_k . b_j dV for the currents (plus the vacuum
+outside the mesh, mu0 m_k . m_j / (6 pi R_out^3)), each corrected to first order for the layer
+as the moment is: + (lambda/mu0) int s_t . s'_t dA (the flux in the layer inside the deep
+loop). Zero-field cooled (n = 0) in a field, a ring thus carries the current that keeps the flux
+through its hole zero, as the full model's London state does.
 
 Surface values are patch averages on the P1 surface nodes (the variationally consistent flux
 of each solution, lumped): accurate where a pointwise gradient at the surface is not. At a
@@ -55,15 +96,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import meshes
-from solver import spin
+from solver import fluxoid, spin
 from solver.backend import MPI, fem, ufl
 from solver.case import Case
 from solver.charge import (
     BodyWeights,
     case_totals,
     electric_field,
-    max_field_closure,
-    poisson_form,
 )
 from solver.domain import Domain
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
@@ -194,6 +233,18 @@ class Conductors:
     profile: fem.Function  # v_s: the screening profile at the surface (P1)
     decay: fem.Function  # k: the layer decays as exp(-k depth/lambda) (P1 on the surfaces)
     curvature: fem.Function  # mean curvature H, 1/lambda (P1 on the surfaces)
+    # chi_b: the layers' answer to the potential P_b of rho0_b = 1 (V per C/m^3), which the
+    # other bodies screen like an external potential; bulk value -P_b in the others, 0 in b
+    external: list[fem.Function] = field(default_factory=list)
+    # d(chi_b + P_b)/dn on the other bodies, dchi_b/dn on body b (P1, lumped), V per C/m^3/lambda
+    external_derivatives: list[fem.Function] = field(default_factory=list)
+    external_charge: np.ndarray | None = None  # [m, b]: layer charge of m per unit rho0_b, m^3
+    # D_j: the far-field correction for a unit net charge of body j at its centroid (V per C;
+    # zero for a neutral body or one at the domain's centre), its dD/dn (P1, lumped, per lambda)
+    # and the layer charges it induces, [m, j] (C per C)
+    far_field: list[fem.Function] = field(default_factory=list)
+    far_field_derivatives: list[fem.Function] = field(default_factory=list)
+    far_field_charge: np.ndarray | None = None
 
 
 def decay_rate(H: np.ndarray) -> np.ndarray:
@@ -229,11 +280,34 @@ def _vacuum_laplace(domain: Domain, space, robin: fem.Constant):
     return quadrature(form, 2 * space.ufl_element().embedded_superdegree)
 
 
-def solve_conductors(case: Case, domain: Domain, space, flux: SurfaceFlux, stats) -> Conductors:
+def solve_conductors(
+    case: Case,
+    domain: Domain,
+    space,
+    flux: SurfaceFlux,
+    stats,
+    sources: list[fem.Function] | None = None,
+    centroids: np.ndarray | None = None,
+    charged: np.ndarray | None = None,
+) -> Conductors:
     """psi_j for every body j: harmonic in the vacuum with the layer's impedance condition
     dpsi_j/dn = (k/lambda)(psi_j - delta_jm) on body m (the exponential layer inside, matched to
     first order in lambda/L), Robin dpsi/dn + psi/R_out = 0 on Gamma_inf. For k -> infinity
-    psi_j is the conductor potential w_j (1 on body j, 0 on the others)."""
+    psi_j is the conductor potential w_j (1 on body j, 0 on the others).
+
+    With ``sources`` (P_b: the potential of rho0_b = 1 in body b, zero at infinity), also chi_b,
+    the layers' answer to P_b as an external potential of the other bodies: harmonic in the
+    vacuum, d(chi_b + P_b)/dn = (k/lambda)(chi_b + P_b) on every body m != b and dchi_b/dn =
+    (k/lambda) chi_b on body b (docs/formulation.md section 1, several bodies). Weakly, the data
+    is int_m (dP_b/dn - k P_b) w dA, dP_b/dn taken as the consistent flux from inside body m,
+    int_{Omega_m} grad P_b . grad w dx (P_b is harmonic there). P_b obeys the monopole Robin
+    condition about its body's centroid c_b, beta_b = (x - c_b).n/|x - c_b|^2; chi_b gets the
+    data -int (1/R_out - beta_b) P_b w on Gamma_inf, so that the total potential P_b + chi_b
+    (like the psi_j) obeys the one about the domain's centre. And D_j for each ``charged`` body
+    off the centre: the same exterior problem (dD/dn = (k/lambda) D on the bodies) with the
+    data int g_j w on Gamma_inf, g_j = (d/dn + 1/R_out) G_j, G_j = 1/(4 pi eps0 |x - c_j|) the
+    potential of a unit charge at the centroid: with Q_j D_j added, the far field of a charged
+    body's monopole is exact where it sits, as in the full model (docs/formulation.md 1.5)."""
     lam = domain.lambda_m
     H = flux.mean_curvature()
     k = fem.Function(flux.space, name="k")
@@ -266,16 +340,79 @@ def solve_conductors(case: Case, domain: Domain, space, flux: SurfaceFlux, stats
                 f"dpsi/dn {name}",
             )
         )
+    external, external_derivatives = [], []
+    degree = 2 * space.ufl_element().embedded_superdegree
+    mesh = domain.mesh
+    centroid = fem.Constant(mesh, np.zeros(3))
+    r = ufl.SpatialCoordinate(mesh) - centroid
+    mismatch = domain.robin - ufl.dot(r, ufl.FacetNormal(mesh)) / ufl.dot(r, r)
+    centre = np.array(domain.report.center)
+    for b, name in enumerate(domain.body_names if sources is not None else []):
+        others = [t for m, t in enumerate(domain.body_tags) if m != b]
+        P = sources[b]
+        centroid.value = centroids[b]
+        g.x.array[:] = 0.0
+        for m in range(len(bulk)):
+            if m != b:
+                g.x.array[bulk[m]] = -P.x.array[bulk[m]]
+        terms = []
+        if others:
+            terms.append(ufl.inner(ufl.grad(P), ufl.grad(w)) * domain.dx(tuple(others)))
+            terms.append(-k("+") * P("+") * w("+") * domain.dS(tuple(others)))
+        if np.linalg.norm(centroids[b] - centre) > 1e-9 * domain.outer_radius:
+            terms.append(-mismatch * P * w * domain.ds(meshes.OUTER))
+        data = fem.form(quadrature(sum(terms[1:], terms[0]), degree)) if terms else None
+        rhs = dirichlet_rhs(solver, data, rhs)
+        chi = solver.solve(rhs, f"layers screening rho0 of {name}")
+        external.append(chi)
+        layer = k("+") * chi("+") * test("+") * domain.dS(domain.body_tags)
+        if others:
+            layer = layer + k("+") * P("+") * test("+") * domain.dS(tuple(others))
+        external_derivatives.append(flux.lumped(layer, f"dchi/dn {name}"))
+    far_field, far_field_derivatives = [], []
+    unit_charge = 1.0 / (4.0 * math.pi * EPS_0 * lam * ufl.sqrt(ufl.dot(r, r)))  # V per C
+    for m, name in enumerate(domain.body_names if sources is not None else []):
+        centroid.value = centroids[m]
+        g.x.array[:] = 0.0
+        data = None
+        if charged[m] and np.linalg.norm(centroids[m] - centre) > 1e-9 * domain.outer_radius:
+            data = fem.form(
+                quadrature(unit_charge * mismatch * w * domain.ds(meshes.OUTER), degree)
+            )
+        rhs = dirichlet_rhs(solver, data, rhs)
+        D = solver.solve(rhs, f"far field of the charge of {name}")
+        far_field.append(D)
+        layer = k("+") * D("+") * test("+") * domain.dS(domain.body_tags)
+        far_field_derivatives.append(flux.lumped(layer, f"dD/dn {name}"))
     solver.destroy()
     rhs.destroy()
 
     # C_mj = -eps0 lambda int_m dpsi_j/dn dA (lambda^2 dA_lambda, dpsi/dn per lambda).
     capacitance = np.array([-EPS_0 * lam * flux.integrals(d.x.array) for d in derivatives]).T
+    external_charge = np.array(
+        [-EPS_0 * lam * flux.integrals(d.x.array) for d in external_derivatives]
+    ).T
+    far_field_charge = np.array(
+        [-EPS_0 * lam * flux.integrals(d.x.array) for d in far_field_derivatives]
+    ).T
     profile = fem.Function(flux.space, name="v_s")  # v = 1 - sum_j psi_j: -dv/dn / k
     nodes = flux.all_nodes
     profile.x.array[nodes] = -sum(d.x.array[nodes] for d in derivatives) / k.x.array[nodes]
     profile.x.scatter_forward()
-    return Conductors(potentials, derivatives, capacitance, profile, k, H)
+    return Conductors(
+        potentials,
+        derivatives,
+        capacitance,
+        profile,
+        k,
+        H,
+        external=external,
+        external_derivatives=external_derivatives,
+        external_charge=external_charge,
+        far_field=far_field,
+        far_field_derivatives=far_field_derivatives,
+        far_field_charge=far_field_charge,
+    )
 
 
 def _field_traces(
@@ -383,21 +520,24 @@ class ThinLayerSolution:
     conductors: Conductors
     rho0: np.ndarray  # per body, C/m^3
     layer_charge: np.ndarray  # q_k = Q_k - rho0_k |Omega_k|, C
-    layer_potential: np.ndarray  # V_k, V (phi0's shift in body k)
+    layer_potential: np.ndarray  # C_k, V: phi0's shift in body k (Eq. 23's constant)
     volumes: np.ndarray  # lambda^3
     areas: np.ndarray  # lambda^2
-    phi0_free: fem.Function  # V: uniform rho0 alone, zero at infinity
-    phi_layer: fem.Function  # V: sum_j V_j w_j, the potential of the layer charges
+    phi0_free: fem.Function  # V: the uniform rho0 of all bodies, zero at infinity
+    phi_layer: fem.Function  # V: eta, the layers' potential (C_m - the others' phi0 in body m)
     sigma: np.ndarray  # layer charge per area, C/m^2
     rho_surface: np.ndarray  # rho at the surface, C/m^3
-    E0: np.ndarray  # E0 at the surface (body side), V/m
-    E_layer: np.ndarray  # E - E0 at the surface, inside: (sigma/eps0) n, V/m
+    E0: np.ndarray  # E0 of the body's own rho0 at its surface (body side), V/m
+    E_layer: np.ndarray  # E - E0 just under the surface: (sigma/eps0) n - grad_t Phi_s, V/m
     E_max: np.ndarray  # max over depth of |E| under each sample, V/m
     E_max_depth: np.ndarray  # where, lambda
     depth_limit: np.ndarray  # the depth searched, per body, lambda
     sharp: np.ndarray  # (facets, 6) bool: sample on a sharp edge or corner
     surface_means: np.ndarray  # area mean of rho over each body's surface, C/m^3
     decay: np.ndarray  # k per sample: the layer decays as exp(-k depth/lambda)
+    phi0_bodies: list[fem.Function] = field(default_factory=list)  # V: phi0^(m), own rho0_m
+    # closure -> rho0 per body (C/m^3), each body alone, neutral, without a field
+    rho0_by_closure: dict[str, np.ndarray] = field(default_factory=dict)
     stats: SolveStats = field(default_factory=SolveStats)
 
     def electric_field(self, potential) -> ufl.core.expr.Expr:
@@ -431,13 +571,50 @@ def _sharp_samples(surface: Surface) -> np.ndarray:
     return sharp
 
 
+def _tangential_gradients(
+    domain: Domain, surface: Surface, flux: SurfaceFlux, functions: list[fem.Function]
+) -> list[np.ndarray]:
+    """The tangential gradient of each function's trace at the surface samples, per lambda:
+    (f, 6, 3) each. Lumped on the P1 surface nodes like the fluxes (int grad_S f phi_i dA /
+    int phi_i dA): the pointwise P3 value carries the trace's noise at the vertices, about
+    2e-3 of the normal layer field on a sphere at h = R/10 where the exact value is zero; the
+    patch average 10 times less. One compiled form serves all (values copied in turn)."""
+    mesh = domain.mesh
+    vector = fem.functionspace(mesh, ("Lagrange", 1, (3,)))
+    test = ufl.TestFunction(vector)
+    work = fem.Function(functions[0].function_space)
+    n = body_normal(domain)
+    surface_gradient = (ufl.Identity(3) - ufl.outer(n, n)) * ufl.grad(work)("+")
+    degree = 2 * work.function_space.ufl_element().embedded_superdegree
+    form = fem.form(
+        quadrature(ufl.dot(surface_gradient, test("+")) * domain.dS(domain.body_tags), degree)
+    )
+    nodes = flux.all_nodes
+    mass = flux.mass.array[nodes, None]
+    lumped = fem.Function(vector)
+    values, out, assembled = lumped.x.array.reshape(-1, 3), [], None
+    for f in functions:
+        work.x.array[:] = f.x.array
+        assembled = assemble_rhs(form, assembled)
+        values[:] = 0.0
+        values[nodes] = assembled.array.reshape(-1, 3)[nodes] / mass
+        lumped.x.scatter_forward()
+        out.append(surface.values(mesh, lumped))
+    if assembled is not None:
+        assembled.destroy()
+    return out
+
+
 def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
-    """The thin-layer charge sector for every body of the case."""
+    """The thin-layer charge sector for every body of the case (docs/formulation.md section 1:
+    each body's rho0 screens its own potential phi0^(m) only; the other bodies' rho0 is an
+    external potential to it, screened by its layer)."""
     material, spec = case.material, case.charge
     stats = SolveStats()
     lam = domain.lambda_m
     order = domain.report.order
-    V = fem.functionspace(domain.mesh, ("Lagrange", order))
+    mesh, comm = domain.mesh, domain.comm
+    V = fem.functionspace(mesh, ("Lagrange", order))
     names = domain.body_names
     n = len(names)
     log.info(
@@ -447,53 +624,106 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
     )
     surface = body_surface(domain)
     flux = SurfaceFlux(domain)
-    conductors = solve_conductors(case, domain, V, flux, stats)
-    decay = surface.values(domain.mesh, conductors.decay)
+    mine = [surface.body == b for b in range(n)]
 
-    # E0 for rho0 = 1 in each body in turn: E0 is linear in the rho0 of the bodies.
+    # P_b: the potential of rho0 = 1 in body b alone, zero at infinity (phi0^(b) = rho0_b P_b).
+    # Its Robin condition on Gamma_inf is the monopole's about body b's centroid c_b,
+    # dP/dn + P (x - c_b).n/|x - c_b|^2 = 0. About the domain's centre, an off-centre body's
+    # P_b carries the truncation's spurious dipole field, which is part of its own E0 and so
+    # not screened: measured 2e-3 E_m at the centres of two spheres R = 30 lambda, 100 apart
+    # (far_field = 3), 1e-6 E_m with the centroid.
     weights = BodyWeights(domain, V)
     volumes, areas = weights.volumes(), weights.areas()
     u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
-    poisson = SPDSolver(
-        quadrature(poisson_form(domain, u, w), 2 * order), "poisson", case.solver, stats
+    x = ufl.SpatialCoordinate(mesh)
+    centroid = fem.Constant(mesh, np.zeros(3))
+    r, normal = x - centroid, ufl.FacetNormal(mesh)
+    poisson_about = quadrature(
+        ufl.inner(ufl.grad(u), ufl.grad(w)) * domain.dx
+        + ufl.dot(r, normal) / ufl.dot(r, r) * u * w * domain.ds(meshes.OUTER),
+        2 * order,
     )
+    moments = [fem.form(x[i] * domain.dx(tag)) for tag in domain.body_tags for i in range(3)]
+    centroids = (
+        np.array([comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for f in moments]).reshape(
+            n, 3
+        )
+        / volumes[:, None]
+    )
+    poisson = None
     unit_potentials = []
     for b, name in enumerate(names):
+        centroid.value = centroids[b]
+        if poisson is None:
+            poisson = SPDSolver(poisson_about, "poisson", case.solver, stats)
+        else:
+            poisson.reassemble(poisson_about)
         rhs = weights.volume[b].copy()
         rhs.scale(lam**2 / EPS_0)  # -lap~ phi = (lambda^2/eps0) rho in lambda units
         unit_potentials.append(poisson.solve(rhs, f"phi0 for rho0({name}) = 1"))
         rhs.destroy()
     poisson.destroy()
     weights.destroy()
-    E0_samples, gradient_n = [], []
+    charges = np.array([b.net_charge for b in case.geometry.bodies])
+    conductors = solve_conductors(
+        case, domain, V, flux, stats, unit_potentials, centroids, charges != 0.0
+    )
+    decay = surface.values(mesh, conductors.decay)
+
+    # E0 under the surface of body m is that of body m's own rho0 (its bulk field): per unit
+    # rho0_m, at body m's samples, with (grad E0) n for E0(x - d n) = E0(x) - d (grad E0) n.
+    E0_unit, gradient_unit = np.zeros_like(surface.n), np.zeros_like(surface.n)
     for b in range(n):
         E0, Gn = _field_traces(domain, surface, flux, unit_potentials[b], b)
-        E0_samples.append(E0)  # (f, 6, 3), V/m per C/m^3
-        gradient_n.append(Gn)  # (grad E0) n, per lambda: E0(x - d n) = E0(x) - d (grad E0) n
+        E0_unit[mine[b]], gradient_unit[mine[b]] = E0[mine[b]], Gn[mine[b]]
 
-    charges = np.array([b.net_charge for b in case.geometry.bodies])
+    # The layer of body m carries Phi_s = phi - phi0^(m) - C_m at its surface: sum_j C_j
+    # (psi_j - delta_jm) + sum_b rho0_b (chi_b + [b != m] P_b). Its normal derivative (k/lambda)
+    # Phi_s gives sigma = -eps0 dPhi/dn, its tangential gradient the layer's tangential field.
+    dpsi = [surface.values(mesh, d) for d in conductors.normal_derivatives]
+    dchi = [surface.values(mesh, d) for d in conductors.external_derivatives]
+    dD = [surface.values(mesh, d) for d in conductors.far_field_derivatives]
+    traces = _tangential_gradients(
+        domain,
+        surface,
+        flux,
+        conductors.potentials + conductors.external + unit_potentials + conductors.far_field,
+    )
+    tpsi, tchi, tP, tD = (traces[i * n : (i + 1) * n] for i in range(4))
+    tchi = [t + np.where(mine[b][:, None, None], 0.0, tP[b]) for b, t in enumerate(tchi)]
+
     cinv = np.linalg.inv(conductors.capacitance)
-    dpsi_samples = [surface.values(domain.mesh, d) for d in conductors.normal_derivatives]
     depth_limit = np.minimum(MAX_DEPTH, np.maximum(2.0, 1.5 * volumes / areas))  # ~ half thickness
 
-    def layer_state(rho0: np.ndarray):
-        q = charges - rho0 * volumes * lam**3
-        potentials = cinv @ q
-        sigma = (-EPS_0 / lam) * sum(Vj * d for Vj, d in zip(potentials, dpsi_samples, strict=True))
-        E0 = sum(r * e for r, e in zip(rho0, E0_samples, strict=True))
-        Gn = sum(r * g for r, g in zip(rho0, gradient_n, strict=True))
-        return q, potentials, sigma, E0, Gn
+    def constants(rho0: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The layer charges q = Q - rho0 |Omega| and the constants C of Eq. 23 (V) that give
+        them: q = capacitance C + external_charge rho0 + far_field_charge Q."""
+        q = Q - rho0 * volumes * lam**3
+        rest = conductors.external_charge @ rho0 + conductors.far_field_charge @ Q
+        return q, cinv @ (q - rest)
 
-    def field_maxima(rho0: np.ndarray, m: int | None = None):
+    def layer_state(rho0: np.ndarray, Q: np.ndarray = charges):
+        q, C = constants(rho0, Q)
+        normal = sum(c * d for c, d in zip(C, dpsi, strict=True))
+        normal = normal + sum(r * d for r, d in zip(rho0, dchi, strict=True))
+        normal = normal + sum(c * d for c, d in zip(Q, dD, strict=True))
+        sigma = (-EPS_0 / lam) * normal
+        tangential = sum(c * t for c, t in zip(C, tpsi, strict=True))
+        tangential = tangential + sum(r * t for r, t in zip(rho0, tchi, strict=True))
+        tangential = tangential + sum(c * t for c, t in zip(Q, tD, strict=True))
+        E_layer = (sigma / EPS_0)[..., None] * surface.n - tangential / lam
+        own = rho0[surface.body][:, None, None]
+        return q, C, sigma, own * E0_unit, own * gradient_unit, E_layer
+
+    def field_maxima(state, m: int | None = None):
         """max over depth of |E| at each sample (of body m only, if given), and where."""
-        _, _, sigma, E0, Gn = layer_state(rho0)
-        rows = np.ones(len(surface.body), dtype=bool) if m is None else surface.body == m
-        layer = (sigma[rows] / EPS_0)[..., None] * surface.n[rows]
+        _, _, sigma, E0, Gn, E_layer = state
+        rows = np.ones(len(surface.body), dtype=bool) if m is None else mine[m]
         limit = depth_limit[surface.body[rows]]
         best, where = np.zeros(sigma[rows].shape), np.zeros(sigma[rows].shape)
         for d_max in np.unique(limit):
             sel = limit == d_max
-            a, b, c = E0[rows][sel], Gn[rows][sel], layer[sel]
+            a, b, c = E0[rows][sel], Gn[rows][sel], E_layer[rows][sel]
             values, depths = layer_field_max(
                 a.reshape(-1, 3),
                 b.reshape(-1, 3),
@@ -504,47 +734,72 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
             best[sel], where[sel] = values.reshape(a.shape[:2]), depths.reshape(a.shape[:2])
         return best, where
 
-    def max_field(rho0: np.ndarray, m: int) -> float:
-        # Deeper than the layer E = E0, whose components are harmonic in a body (div E0 is
-        # uniform there): |E0| is subharmonic, so its maximum over the bulk lies on the bulk's
-        # boundary, the bottom of the searched depth. The layer search covers the whole body.
-        return global_max(domain.comm, field_maxima(rho0, m)[0])
-
-    # Closure. rho at the surface is rho0 + sigma/(lambda k), affine in the rho0 of the bodies
-    # through sigma: its area means are a small dense system, as in the full model.
-    def surface_means(rho0: np.ndarray) -> np.ndarray:
-        _, potentials, _, _, _ = layer_state(rho0)
+    def surface_means(rho0: np.ndarray, Q: np.ndarray = charges) -> np.ndarray:
+        """The area mean of rho = rho0 + sigma/(lambda k) over each body's surface (P1 nodes)."""
+        _, C = constants(rho0, Q)
         nodes = flux.all_nodes
-        density = fem.Function(flux.space)
-        density.x.array[nodes] = (
-            (-EPS_0 / lam**2)
-            * sum(
-                Vj * d.x.array[nodes]
-                for Vj, d in zip(potentials, conductors.normal_derivatives, strict=True)
-            )
-            / conductors.decay.x.array[nodes]
+        pairs = zip(
+            [*C, *rho0, *Q],
+            conductors.normal_derivatives
+            + conductors.external_derivatives
+            + conductors.far_field_derivatives,
+            strict=True,
         )
+        normal = sum(c * d.x.array[nodes] for c, d in pairs)
+        density = fem.Function(flux.space)
+        density.x.array[nodes] = (-EPS_0 / lam**2) * normal / conductors.decay.x.array[nodes]
         return rho0 + flux.integrals(density.x.array) / areas
 
-    if spec.closure == "rho0":
-        rho0 = np.full(n, spec.rho0)
-    else:
-        base = surface_means(np.zeros(n))
-        response = np.array([surface_means(np.eye(n)[b]) - base for b in range(n)]).T
-        rho0 = np.linalg.solve(response, material.rho_minus - base)
-    if spec.closure == "max-field":
-        rho0 = max_field_closure(domain, max_field, material.E_m, rho0)
-    for name, r in zip(names, rho0, strict=True):
-        log.info("  rho0(%s) = %.6g C/m^3 (closure %s)", name, r, spec.closure)
+    # Closures: each body alone, neutral, without a field (rho0 is a ground-state property);
+    # "alone" here is the others present, neutral, with rho0 = 0 (exact where the body's own
+    # exterior field vanishes, as for any neutral body to leading order). Everything is linear
+    # in rho0_m then: each closure is one division.
+    axis = np.array(case.spin.axis, dtype=float)
+    unit_mean, unit_field, unit_speed = np.zeros(n), np.zeros(n), np.zeros(n)
+    for m in range(n):
+        alone = np.eye(n)[m]
+        state = layer_state(alone, np.zeros(n))
+        unit_mean[m] = surface_means(alone, np.zeros(n))[m]
+        unit_field[m] = global_max(comm, field_maxima(state, m)[0])  # the bulk: see below
+        shift = spin.velocity_shift(state[5][mine[m]], 0.0, axis, lam, np.cross)
+        unit_speed[m] = global_max(comm, np.linalg.norm(shift, axis=-1))
+    # (Deeper than the layer E = E0, whose components are harmonic in a body (div E0 is
+    # uniform there): |E0| is subharmonic, so its maximum over the bulk lies on the bulk's
+    # boundary, the bottom of the searched depth. The layer search covers the whole body.)
+    by_closure = {
+        "surface-mean": material.rho_minus / unit_mean,
+        "max-field": material.E_m / unit_field,
+        "spin-speed": material.v_0 / unit_speed,
+    }
+    rho0 = np.full(n, spec.rho0) if spec.closure == "rho0" else by_closure[spec.closure]
+    for m, name in enumerate(names):
+        log.info(
+            "  rho0(%s) = %.6g C/m^3 (closure %s; surface-mean %.6g, max-field %.6g, "
+            "spin-speed %.6g)",
+            name,
+            rho0[m],
+            spec.closure,
+            *(by_closure[c][m] for c in ("surface-mean", "max-field", "spin-speed")),
+        )
 
-    q, potentials, sigma, E0, _ = layer_state(rho0)
+    state = layer_state(rho0)
+    q, potentials, sigma, E0, _, E_layer = state
+    phi0_bodies = []
+    for r, P, name in zip(rho0, unit_potentials, names, strict=True):
+        phi0_bodies.append(fem.Function(V, name=f"phi0 {name}"))
+        phi0_bodies[-1].x.array[:] = r * P.x.array
     phi0_free = fem.Function(V, name="phi0")
-    phi0_free.x.array[:] = sum(r * p.x.array for r, p in zip(rho0, unit_potentials, strict=True))
+    phi0_free.x.array[:] = sum(p.x.array for p in phi0_bodies)
+    # The layers' potential eta, with its bulk value C_m - sum_{b != m} phi0^(b) in body m:
+    # phi = phi0_free + phi_layer is phi0^(m) + C_m there.
     phi_layer = fem.Function(V, name="phi_layer")
     phi_layer.x.array[:] = sum(
-        Vj * w.x.array for Vj, w in zip(potentials, conductors.potentials, strict=True)
+        c * psi.x.array for c, psi in zip(potentials, conductors.potentials, strict=True)
+    ) + sum(r * chi.x.array for r, chi in zip(rho0, conductors.external, strict=True))
+    phi_layer.x.array[:] += sum(
+        c * D.x.array for c, D in zip(charges, conductors.far_field, strict=True)
     )
-    E_max, E_max_depth = field_maxima(rho0)
+    E_max, E_max_depth = field_maxima(state)
     solution = ThinLayerSolution(
         domain=domain,
         space=V,
@@ -560,13 +815,15 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
         sigma=sigma,
         rho_surface=np.zeros_like(sigma),
         E0=E0,
-        E_layer=(sigma / EPS_0)[..., None] * surface.n,
+        E_layer=E_layer,
         E_max=E_max,
         E_max_depth=E_max_depth,
         depth_limit=depth_limit,
         sharp=_sharp_samples(surface),
         surface_means=np.zeros(n),
         decay=decay,
+        phi0_bodies=phi0_bodies,
+        rho0_by_closure=by_closure,
         stats=stats,
     )
     solution.rho_surface = rho0[surface.body][:, None] + sigma * solution.density_scale()
@@ -636,11 +893,20 @@ class ThinLayerMagnetic:
     moment_leading: np.ndarray  # (bodies, 3) A m^2, perfect diamagnet
     moment: np.ndarray  # (bodies, 3) A m^2, with the first-order penetration correction
     polarizability: np.ndarray  # (3, 3) A m^2 / T, all bodies, corrected
+    holes: list = field(default_factory=list)  # fluxoid.HoleOnMesh of every body
+    currents: np.ndarray = field(default_factory=lambda: np.zeros(0))  # I_k around each hole, A
+    ring_fields: list = field(default_factory=list)  # b_k = b0_k - grad chi_k, T per A
+    inductance: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # corrected, H
+    hole_tables: list = field(default_factory=list)  # [body][hole]: summary of each hole
 
     def field(self) -> ufl.core.expr.Expr:
         """B outside the bodies, T (meaningful in the vacuum)."""
-        return ufl.as_vector(list(self.applied)) - sum(
-            float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
+        return (
+            ufl.as_vector(list(self.applied))
+            - sum(
+                float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
+            )
+            + sum(float(i) * b for i, b in zip(self.currents, self.ring_fields, strict=True))
         )
 
     def surface_current(self, normals: np.ndarray) -> np.ndarray:
@@ -676,6 +942,30 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
         direction.value = np.eye(3)[i]
         rhs = dirichlet_rhs(solver, rhs_form, rhs)
         potentials.append(solver.solve(rhs, f"psi for a unit B along {axis}"))
+    # The ring current around each hole: b = b0 - grad chi per ampere, b . n = 0 on the bodies.
+    holes = fluxoid.located_holes(case, domain)
+    ring_fields = []
+    if holes:
+        vectors = fem.functionspace(mesh, ("Lagrange", V.ufl_element().embedded_superdegree, (3,)))
+        vacuum = domain.cell_tags.find(meshes.VACUUM)
+        for hole in holes:
+            center, radius = fluxoid.loop(domain, hole)
+            log.info(
+                "  hole %s: fluxoid %d Phi_0; ring current on a circle of radius %.4g lambda",
+                hole.name,
+                hole.fluxoid,
+                radius,
+            )
+            b0 = fem.Function(vectors, name=f"b0 {hole.name}")
+            b0.interpolate(
+                fluxoid.circle_field(center, hole.axis, radius, MU_0 / (4.0 * math.pi * lam)),
+                cells0=vacuum,
+            )
+            b0.x.scatter_forward()
+            load = fem.form(-ufl.dot(b0("+"), n_body) * w("+") * domain.dS(domain.body_tags))
+            rhs = dirichlet_rhs(solver, load, rhs)
+            chi = solver.solve(rhs, f"chi for the ring current of {hole.name}")
+            ring_fields.append(b0 - ufl.grad(chi))
     solver.destroy()
     rhs.destroy()
 
@@ -687,8 +977,7 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
     unit_fields = [
         sol.surface.values(mesh, tangential * (e - ufl.grad(p)))
         for e, p in zip(units, potentials, strict=True)
-    ]
-    B_t = sum(b * f for b, f in zip(applied, unit_fields, strict=True))
+    ] + [sol.surface.values(mesh, tangential * b) for b in ring_fields]
 
     # Moments (lambda units in the integrals): m0 = (1/2mu0) int r x (n x B_t) dA and
     # dm_i = (lambda/mu0) int B_t(e_i) . B_t dA, per body and unit field.
@@ -697,14 +986,16 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
     fields_t = [
         ufl.dot(ufl.Identity(3) - ufl.outer(n_body, n_body), e - ufl.grad(p)("+"))
         for e, p in zip(units, potentials, strict=True)
-    ]
+    ] + [ufl.dot(ufl.Identity(3) - ufl.outer(n_body, n_body), b("+")) for b in ring_fields]
     # Constants pick the components and the unit fields, so two compiled forms serve them all.
-    pick, first, second = (fem.Constant(mesh, np.zeros(3)) for _ in range(3))
-    B_first = sum(first[i] * fields_t[i] for i in range(3))
-    B_second = sum(second[i] * fields_t[i] for i in range(3))
+    states = 3 + len(holes)  # unit B along x, y, z; unit current around each hole
+    pick = fem.Constant(mesh, np.zeros(3))
+    first, second = (fem.Constant(mesh, np.zeros(states)) for _ in range(2))
+    B_first = sum(first[i] * fields_t[i] for i in range(states))
+    B_second = sum(second[i] * fields_t[i] for i in range(states))
     nb = len(domain.body_tags)
-    leading = np.zeros((nb, 3, 3))  # [body, i, j]: m_i per unit B_j
-    correction = np.zeros((nb, 3, 3))
+    leading = np.zeros((nb, 3, states))  # [body, i, s]: m_i per unit state s
+    correction = np.zeros((nb, states, states))  # (lambda/mu0) int s_t . s'_t dA
 
     def integral(form: fem.Form) -> float:
         return domain.comm.allreduce(fem.assemble_scalar(form), op=MPI.SUM)
@@ -713,28 +1004,89 @@ def solve_magnetic(case: Case, sol: ThinLayerSolution) -> ThinLayerMagnetic:
         dS = domain.dS(tag)
         moment = fem.form(ufl.dot(pick, ufl.cross(r("+"), ufl.cross(n_body, B_second))) * dS)
         overlap = fem.form(ufl.dot(B_first, B_second) * dS)
-        for j in range(3):
-            second.value = np.eye(3)[j]
-            for i in range(3):
-                pick.value = first.value = np.eye(3)[i]
-                leading[k, i, j] = integral(moment) * lam**3 / (2.0 * MU_0)
+        for j in range(states):
+            second.value = np.eye(states)[j]
+            for i in range(states):
+                first.value = np.eye(states)[i]
+                if i < 3:
+                    pick.value = np.eye(3)[i]
+                    leading[k, i, j] = integral(moment) * lam**3 / (2.0 * MU_0)
                 if i <= j:
                     correction[k, i, j] = correction[k, j, i] = integral(overlap) * lam**3 / MU_0
-    total = leading + correction
+    total = leading + correction[:, :3, :]
+    currents, inductance = _ring_currents(domain, holes, ring_fields, leading, correction, applied)
+    x = np.concatenate([applied, currents])  # the amplitudes of the states
+    B_t = sum(c * f for c, f in zip(x, unit_fields, strict=True))
     log.info(
         "  moment %s A m^2 (perfect diamagnet %s; first-order penetration correction)",
-        np.array2string(np.einsum("kij,j->i", total, applied), precision=5),
-        np.array2string(np.einsum("kij,j->i", leading, applied), precision=5),
+        np.array2string(np.einsum("kis,s->i", total, x), precision=5),
+        np.array2string(np.einsum("kis,s->i", leading, x), precision=5),
     )
     return ThinLayerMagnetic(
         applied=applied,
         potentials=potentials,
         B_t=B_t,
         center=center,
-        moment_leading=np.einsum("kij,j->ki", leading, applied),
-        moment=np.einsum("kij,j->ki", total, applied),
-        polarizability=total.sum(axis=0),
+        moment_leading=np.einsum("kis,s->ki", leading, x),
+        moment=np.einsum("kis,s->ki", total, x),
+        polarizability=total[:, :, :3].sum(axis=0),
+        holes=holes,
+        currents=x[3:],
+        ring_fields=ring_fields,
+        inductance=inductance,
+        hole_tables=[
+            [
+                {
+                    **hole.summary(lam, case.geometry.unit_m),
+                    "circulating_current_A": float(current),
+                    "inductance_H": float(inductance[i, i]),
+                }
+                for i, (hole, current) in enumerate(zip(holes, currents, strict=True))
+                if hole.body == k
+            ]
+            for k in range(nb)
+        ],
     )
+
+
+def _ring_currents(domain, holes, ring_fields, leading, correction, applied):
+    """The net current around each hole (A) from the fluxoid conditions (module docstring),
+    and the inductance matrix of the holes (H)."""
+    if not holes:
+        return np.zeros(0), np.zeros((0, 0))
+    lam = domain.lambda_m
+    h = len(holes)
+    degree = 2 * domain.report.order
+    energy = np.array(
+        [
+            [
+                domain.integrate(
+                    quadrature(
+                        ufl.dot(ring_fields[k], ring_fields[j]) * domain.dx(meshes.VACUUM), degree
+                    )
+                )
+                for j in range(h)
+            ]
+            for k in range(h)
+        ]
+    ) * (lam**3 / MU_0)
+    moments = leading[:, :, 3:].sum(axis=0)  # (3, holes): the moment of each unit ring current
+    radius = domain.outer_radius * lam
+    tail = MU_0 * (moments.T @ moments) / (6.0 * math.pi * radius**3)
+    layers = correction.sum(axis=0)
+    to_field = moments.T + layers[3:, :3]  # flux through hole k per unit applied field
+    inductance = energy + tail + layers[3:, 3:]
+    quanta = np.array([hole.fluxoid for hole in holes]) * fluxoid.FLUX_QUANTUM
+    currents = np.linalg.solve(inductance, quanta - to_field @ applied)
+    for hole, current, self_l in zip(holes, currents, np.diag(inductance), strict=True):
+        log.info(
+            "  hole %s: fluxoid %d Phi_0, ring current %.6g A (inductance %.6g H)",
+            hole.name,
+            hole.fluxoid,
+            current,
+            self_l,
+        )
+    return currents, inductance
 
 
 def _located_max(comm, values: np.ndarray, positions: np.ndarray) -> tuple[float, np.ndarray]:
@@ -771,6 +1123,7 @@ def summarize(
             {
                 "name": name,
                 "rho0_C_m3": float(sol.rho0[m]),
+                "rho0_by_closure": {c: float(v[m]) for c, v in sol.rho0_by_closure.items()},
                 "net_charge_C": float(charges[m]),
                 "net_charge_requested_C": case.geometry.bodies[m].net_charge,
                 "surface_rho_mean_C_m3": float(means[m]),
@@ -817,10 +1170,20 @@ def summarize(
             "formulas": {
                 "rho": "rho0 + rho_s exp(-k depth/lambda), rho_s = sigma/(lambda k)",
                 "k": "1 - lambda H (H mean curvature; 1/(4 lambda H) where lambda H > 1/2)",
-                "sigma": "-eps0 sum_j V_j dpsi_j/dn: the charge of the conductor system with the "
-                "layer's impedance dpsi/dn = (k/lambda)(psi - 1), total q = Q - rho0 |Omega|",
-                "E": "E0(x - d n) + (sigma/eps0) exp(-k d/lambda) n in the layer, E0 in the bulk",
+                "phi": "sum_b phi0^(b) + eta outside; phi0^(m) + C_m in the bulk of body m "
+                "(phi0^(b): body b's own uniform rho0 alone)",
+                "layer": "Phi = phi - phi0^(m) - C_m = Phi_s exp(-k d/lambda) in body m; eta "
+                "harmonic outside with d(eta + S_m)/dn = (k/lambda)(eta + S_m - C_m) on body m, "
+                "S_m = sum_{b != m} phi0^(b) (the other bodies' rho0, external to body m)",
+                "sigma": "-eps0 dPhi/dn = -eps0 (k/lambda) Phi_s, layer charge q = Q - rho0 "
+                "|Omega| per body (fixes C_m)",
+                "E": "E0^(m)(x - d n) + ((sigma/eps0) n - grad_t Phi_s) exp(-k d/lambda) in the "
+                "layer, E0^(m) (own rho0) in the bulk",
             },
+            "closures": "rho0 of each body from its own neutral solution without a field, the "
+            "other bodies present, neutral, with rho0 = 0: surface-mean rho_-/<rho>, max-field "
+            "E_m/max|E|, spin-speed v_0/max|v_sigma - v_sigma0| at the surface, each for "
+            "rho0 = 1 (bodies[].rho0_by_closure); neighbours and net charge add linearly",
             "accuracy": "first order in lambda/L (L: radii of curvature, size): exact for a "
             "sphere up to O((lambda/R)^2); edges sharper than a few lambda are not resolved",
         },
@@ -848,9 +1211,10 @@ def _spin_summary(sol: ThinLayerSolution, case: Case, spins: ThinLayerSpin | Non
         **spin.speed_scales(case.material, max(speeds)),
         "reference_flow": "v_sigma0 = (c/(e n_s)) rho0 sigma x grad d, d the depth below the "
         "surface: -(c/(e n_s)) rho0 sigma x n at it (Eq. 61 generalised)",
-        "model": "thin-layer: E - E0 = (sigma/eps0) exp(-depth/lambda) n in the layer; "
-        "sigma x (E - E0) is tangential there, so the phase term grad chi_sigma of the full "
-        "model is of higher order in lambda/L and left out",
+        "model": "thin-layer: E - E0 = E_layer exp(-depth/lambda) in the layer, E_layer = "
+        "(sigma/eps0) n to leading order; the normal part of sigma x (E - E0) and the phase "
+        "term grad chi_sigma of the full model that takes it up are of higher order in "
+        "lambda/L and left out",
     }
     if spins.v_field is not None:
         summary["v_surface_max_field_m_s"] = largest(spins.v_field)
@@ -878,6 +1242,7 @@ def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None
                 "moment_leading_A_m2": magnetic.moment_leading[k],
                 "B_max_inside_T": B_max,
                 "J_max_A_m2": B_max / (MU_0 * lam),
+                **({"holes": magnetic.hole_tables[k]} if magnetic.hole_tables[k] else {}),
             }
         )
     B_max = max(b["B_max_inside_T"] for b in bodies)
@@ -892,8 +1257,10 @@ def _magnetic_summary(sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None
             "J_max_A_m2": B_max / (MU_0 * lam),
             "model": "thin-layer: perfect diamagnet outside, B_t exp(-depth/lambda) inside; "
             "moment with the first-order penetration correction (lambda/mu0) int B_t . B_t dA",
-            "fluxoid": "a single-valued exterior scalar potential: zero net current around any "
-            "hole (not the London zero-fluxoid state of the full model)",
+            "fluxoid": "n Phi_0 through each hole (bodies[].holes, n from the case file, 0 = "
+            "zero-field cooled): the net ring current I around it makes the flux through a "
+            "surface spanning the hole, bounded deep in the body, n Phi_0 (leading order and the "
+            "first-order flux in the layer)",
             "bodies": bodies,
         }
     }

@@ -34,8 +34,13 @@ def bulk_fields(
     n = len(domain.body_tags)
     phi = sol.phi0_free + sol.phi_layer
     E = sol.electric_field(phi)
-    E0 = sol.electric_field(sol.phi0_free)
-    phi0 = [sol.phi0_free + k(sol.layer_potential[m]) for m in range(n)]
+    # E0 and phi0 in body m are its own rho0's (E = E0 in its bulk); outside, all bodies' rho0
+    E0 = spaces.per_body(
+        [sol.electric_field(p) for p in sol.phi0_bodies],
+        "E0",
+        vacuum=sol.electric_field(sol.phi0_free),
+    )
+    phi0 = [sol.phi0_bodies[m] + k(sol.layer_potential[m]) for m in range(n)]
     profile = 1.0 - sum(sol.conductors.potentials)  # v outside (first order)
     bulk = "bulk value: the layer lambda deep is in surface.vtu"
     out = [
@@ -57,10 +62,11 @@ def bulk_fields(
             "phi0",
             spaces.per_body(phi0, "phi0", vacuum=sol.phi0_free),
             "V",
-            "potential of the uniform rho0 alone, shifted per body by the layer's potential",
+            "potential of the body's own uniform rho0, shifted by its layer's potential "
+            "(outside: all bodies' rho0)",
         ),
         Field("E", spaces.everywhere(E, "E"), "V/m", "electric field (E0 in the bulk)"),
-        Field("E0", spaces.everywhere(E0, "E0"), "V/m", "field of the uniform rho0 alone"),
+        Field("E0", E0, "V/m", "field of the body's own uniform rho0 (outside: all bodies')"),
         Field(
             "screening_profile",
             spaces.everywhere(profile, "screening_profile"),
@@ -109,8 +115,12 @@ def _surface_arrays(
             "1/m",
             "mean curvature H of the surface",
         ),
-        "E0": (sol.E0, "V/m", "field of the uniform rho0 at the surface"),
-        "E_layer": (sol.E_layer, "V/m", "E - E0 just under the surface: (sigma/eps0) n"),
+        "E0": (sol.E0, "V/m", "field of the body's own uniform rho0 at the surface"),
+        "E_layer": (
+            sol.E_layer,
+            "V/m",
+            "E - E0 just under the surface: (sigma/eps0) n - grad_t Phi_s",
+        ),
         "E_max_over_depth": (sol.E_max, "V/m", "max over depth of |E| under this point"),
         "E_max_depth": (sol.E_max_depth, "lambda", "depth of that maximum"),
         "sharp_edge": (sol.sharp.astype(float), "", "1 on a sharp edge or corner (capped)"),
@@ -259,7 +269,7 @@ def write_probes(
     columns += [(f"E{c}", functions["E"], i) for i, c in enumerate("xyz")]
     if magnetic is not None:  # B in the bodies is the layer's (_probe_rows), zero in the bulk
         columns += [(f"B{c}", functions["B"], i) for i, c in enumerate("xyz")]
-    layer = {"sigma": sol.sigma, "k": sol.decay}
+    layer = {"sigma": sol.sigma, "k": sol.decay, "E_layer": sol.E_layer}
     if magnetic is not None:
         layer["B_t"] = magnetic.B_t
     gathered = _gather_surface(sol, layer)
@@ -304,7 +314,8 @@ def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
         decay = np.exp(-rate * d)
         depth[inside] = d * lam
         rho[inside] = sol.rho0[k] + sigma / (lam * rate) * decay
-        layer_E[inside] = (sigma / EPS_0 * decay)[:, None] * n
+        E_surface = np.einsum("mj,mjk->mk", N, surface["E_layer"][mine][facet])
+        layer_E[inside] = decay[:, None] * E_surface
         E[inside] += layer_E[inside]
         phi[inside] -= lam * sigma / (EPS_0 * rate) * decay  # Eq. 23 in the layer
         if magnetic:

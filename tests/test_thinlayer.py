@@ -113,8 +113,9 @@ def test_sphere_spin_senses_and_poles(spheres):
     np.testing.assert_allclose(up, -down, atol=1e-9 * np.abs(up).max())
     poles = np.abs(sol.surface.n[..., 2]) > 0.999
     assert np.linalg.norm(up, axis=-1)[poles].max() < 0.05 * summary["spin"]["v0_m_s"]
-    # azimuthal: v is perpendicular to both n and the spin axis
-    assert np.abs(np.einsum("fpi,fpi->fp", up, sol.surface.n)).max() < 1e-6 * np.abs(up).max()
+    # azimuthal: v is perpendicular to both n and the spin axis (to the noise of the layer
+    # field's tangential part, zero on a sphere: measured 5e-5)
+    assert np.abs(np.einsum("fpi,fpi->fp", up, sol.surface.n)).max() < 2e-4 * np.abs(up).max()
     assert np.abs(up[..., 2]).max() < 1e-6 * np.abs(up).max()
     # the reference flow (c/(e n_s)) rho0 sigma x grad d, grad d = -n: tangential, against the
     # layer's flow, 3/x of it at the equator (Eq. 61 on a sphere)
@@ -128,6 +129,134 @@ def test_sphere_spin_senses_and_poles(spheres):
         np.einsum("fpi,fpi->fp", reference, up)[equator] / np.einsum("fpi,fpi->fp", up, up)[equator]
     )
     assert ratio.mean() == pytest.approx(-3 / 100.0, rel=0.02)
+
+
+def test_sphere_closures_by_division(spheres):
+    """rho0_by_closure: each closure is one division on the neutral sphere. spin-speed gives Eq.
+    29a, rho0 = -3 lambda rho_-/R, at every size (the layer holds q/area exactly on a sphere);
+    surface-mean the exact finite-size value, -3 lambda rho_-/R (1 + 2 lambda/R + ...); max-field
+    rho0 E_m/E_max of the surface-mean solution, to the discretisation of E_max."""
+    material = Material(LAMBDA)
+    for x in SIZES:
+        c = spheres[x][4]["charge"]
+        closures = c["bodies"][0]["rho0_by_closure"]
+        eq29a = -3.0 * material.rho_minus / x
+        rho0_exact = material.rho_minus / exact_sphere.surface_ratio(x)
+        print(x, {k: round(v / eq29a, 5) for k, v in closures.items()}, "(of Eq. 29a)")
+        assert closures["surface-mean"] == c["rho0_C_m3"]  # the default closure
+        assert closures["surface-mean"] == pytest.approx(rho0_exact, rel=5e-4)
+        assert closures["spin-speed"] == pytest.approx(eq29a, rel=1e-3)
+        assert closures["max-field"] == pytest.approx(
+            c["rho0_C_m3"] * material.E_m / c["E_max_V_m"], rel=1e-6
+        )
+        exact_max_field = rho0_exact * material.E_m / exact_E_max(x, rho0_exact)
+        assert closures["max-field"] == pytest.approx(exact_max_field, rel=5e-3)
+
+
+def test_closures_ignore_net_charge_and_are_chosen():
+    """A charged sphere's rho0 is that of the neutral one (the closure is evaluated on the
+    neutral body); with closure = "max-field" or "spin-speed" rho0 is that value and the neutral
+    body then has max |E| = E_m or surface spin speed v_0."""
+    material = Material(LAMBDA)
+    x = 10.0
+    neutral = solve(thin_sphere(x, '[charge]\nclosure = "spin-speed"'))[4]
+    c = neutral["charge"]
+    assert c["rho0_C_m3"] == c["bodies"][0]["rho0_by_closure"]["spin-speed"]
+    assert max(neutral["spin"]["v_surface_max_m_s"]) == pytest.approx(material.v_0, rel=1e-9)
+    Q = 0.01 * c["rho0_C_m3"] * c["bodies"][0]["volume_m3"]
+    charged = solve(
+        thin_sphere(x, '[charge]\nclosure = "max-field"').replace(
+            "radius = 10.0", f"radius = 10.0\nnet_charge = {Q}"
+        )
+    )[4]["charge"]
+    assert charged["net_charge_C"] == pytest.approx(Q, rel=1e-6)
+    for key in ("surface-mean", "max-field", "spin-speed"):
+        assert charged["bodies"][0]["rho0_by_closure"][key] == pytest.approx(
+            c["bodies"][0]["rho0_by_closure"][key], rel=1e-9
+        )
+    assert charged["rho0_C_m3"] == charged["bodies"][0]["rho0_by_closure"]["max-field"]
+
+
+def two_spheres(
+    radius: float, distance: float, resolution: float = 0.2, far_field: float = 3, charge: float = 0
+) -> str:
+    bodies = "".join(
+        f'[[geometry.body]]\nshape = "sphere"\nradius = {radius}\ncenter = [{c}, 0, 0]\n'
+        for c in (-distance / 2, distance / 2)
+    )
+    return f"""
+[material]
+lambda = "1 um"
+[geometry]
+unit = "um"
+{bodies}net_charge = {charge}
+[mesh]
+far_field = {far_field}
+[model]
+kind = "thin-layer"
+resolution = {resolution}
+"""
+
+
+def test_two_neutral_spheres_do_not_feel_each_other():
+    """Two neutral spheres R = 30 lambda, centres 100 lambda apart (docs/formulation.md 1.5 and
+    5.5): each screens its own rho0 only, the other's is an external charge, and outside a
+    neutral sphere the two cancel. So each is the isolated sphere: uniform surface density
+    rho_-, E = 0 at both centres and in the gap, rho0 of the isolated sphere. (With one phi0
+    of both bodies' rho0: |E| = 0.096 E_m at the centres and the surface density 0.54 to 1.17
+    rho_-.) Measured: 1e-6 E_m, surface density within 0.1%."""
+    from solver import probes, thinlayer_output
+    from solver.fields import FieldSpaces
+
+    R, D = 30.0, 100.0
+    material = Material(LAMBDA)
+    case = parse_case(two_spheres(R, D), Path("/tmp/two.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    sol = thinlayer.solve_thin_layer(case, domain)
+    spaces = FieldSpaces(domain, 2)
+    E = {f.name: f.function for f in thinlayer_output.bulk_fields(sol, spaces, None)}["E"]
+    points = np.array([[-D / 2, 0, 0], [D / 2, 0, 0], [0, 0, 0], [0, R, 0]])
+    values = probes.sample(domain, points, [("E", E, i) for i in range(3)])
+    if domain.comm.rank == 0:
+        field = np.linalg.norm(values, axis=1) / material.E_m
+        print("|E|/E_m at the centres, the midpoint and beside the gap", field)
+        assert field.max() < 1e-3
+    for m in range(2):
+        rho = sol.rho_surface[sol.surface.body == m] / material.rho_minus
+        print(f"sphere {m}: surface rho/rho_- from {rho.min():.5f} to {rho.max():.5f}")
+        assert np.abs(rho - 1.0).max() < 0.01
+    # rho0 of the isolated sphere (the exact finite-size one; the single-sphere thin layer
+    # matches it to 5e-5), by every closure the same for both (the closures on a maximum over
+    # the surface samples to the mesh's: the two spheres' meshes differ)
+    rho0_exact = material.rho_minus / exact_sphere.surface_ratio(R)
+    np.testing.assert_allclose(sol.rho0, rho0_exact, rtol=1e-3)
+    print({key: values.tolist() for key, values in sol.rho0_by_closure.items()})
+    for key, values in sol.rho0_by_closure.items():
+        tolerance = 1e-4 if key == "surface-mean" else 2e-3
+        assert values[0] == pytest.approx(values[1], rel=tolerance), key
+    assert sol.rho0_by_closure["spin-speed"] == pytest.approx(
+        -3.0 * material.rho_minus / R, rel=2e-3
+    )
+
+
+def test_a_charged_neighbour_does_not_depend_on_the_outer_sphere():
+    """Two spheres R = 30 lambda 100 apart, the second charged (1e-15 C): the polarisation of the
+    neutral one (the dipole moment of its layer charge) is the same with the outer sphere at 3
+    and at 6 times the bounding radius, since the far field of each body's charge is a monopole
+    at its centroid (D_j). Measured: 0.08% apart; with the monopole condition about the domain's
+    centre alone 1.2%. Each body's rho0 is the neutral sphere's."""
+    dipoles = []
+    for far_field in (3, 6):
+        text = two_spheres(30.0, 100.0, resolution=0.25, far_field=far_field, charge=1e-15)
+        case = parse_case(text, Path("/tmp/charged.toml"))
+        sol = thinlayer.solve_thin_layer(case, build_domain(case, MPI.COMM_WORLD))
+        neutral = sol.surface.body == 0
+        local = np.sum(sol.sigma[neutral] * (sol.surface.x[neutral][..., 0] + 50.0))
+        dipoles.append(MPI.COMM_WORLD.allreduce(float(local), op=MPI.SUM))
+        rho0_exact = Material(LAMBDA).rho_minus / exact_sphere.surface_ratio(30.0)
+        np.testing.assert_allclose(sol.rho0, rho0_exact, rtol=1e-3)
+    print("dipole of the neutral sphere's layer, far_field 3 and 6:", dipoles)
+    assert dipoles[0] == pytest.approx(dipoles[1], rel=3e-3)
 
 
 def test_sphere_in_a_field():
