@@ -45,7 +45,8 @@ from solver.domain import Domain
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs
 from solver.log import log
 from solver.parallel import global_max, global_min
-from solver.units import EPS_0
+from solver.phase import GradientProjection, phase_degree
+from solver.units import C_LIGHT, E_CHARGE, EPS_0, M_E
 
 CLOSURE_EVALUATION = (
     "rho0 is a ground-state property of each body: every closure is evaluated on the body's own "
@@ -334,6 +335,30 @@ def max_field(domain: Domain, E: ufl.core.expr.Expr, degree: int) -> np.ndarray:
     )
 
 
+def spin_shift_speeds(domain: Domain, case: Case, excess: list, stats: SolveStats) -> np.ndarray:
+    """Per body m: the largest surface value of the spin-velocity shift |v_sigma - v_sigma0|,
+    m/s, for the field excess ``excess[m]`` (E - E0 in body m, V/m; no applied field):
+    -(e/m_e)(X - grad chi), X = lambda s x (E - E0)/c, chi its gradient part in the body (the
+    phase term, docs/formulation.md section 3.4). The same for both spins; taken at the surface
+    nodes of the vector Lagrange space of the case's order, as the spin summary does."""
+    degree = phase_degree(case.mesh.order)
+    projection = GradientProjection(domain, case.solver, degree, stats)
+    axis = fem.Constant(domain.mesh, np.array(case.spin.axis, dtype=float))
+    space = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order, (3,)))
+    points = space.element.interpolation_points
+    f = fem.Function(space)
+    speeds = []
+    for tag, name, E in zip(domain.body_tags, domain.body_names, excess, strict=True):
+        X = ufl.cross(axis, E) * domain.constant(domain.lambda_m / C_LIGHT)
+        chi = projection.solve(X, f"spin phase for rho0({name}) = 1")
+        shift = (X - ufl.grad(chi)) * domain.constant(-E_CHARGE / M_E)
+        f.interpolate(fem.Expression(shift, points), cells0=domain.body_cells(tag))
+        values = f.x.array.reshape(-1, 3)[domain.surface_dofs(space, tag)]
+        speeds.append(global_max(domain.comm, np.linalg.norm(values, axis=1)))
+    projection.destroy()
+    return np.array(speeds)
+
+
 def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:
     """Per body: the relative L2 spread of phi - phi0 + (lambda^2/eps0)(rho - rho0) about its
     mean, Eq. 23's discrete residual (round-off, since phi is built to satisfy it)."""
@@ -535,16 +560,26 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
             terms.append((-s * volumes[m], far[m]))
         return _combination(V, terms, f"phi for rho0({names[m]}) = 1")
 
+    def own_excess(m: int) -> fem.Function:
+        """phi - phi0^(m) of that solution: its E - E0 is the spin sector's field excess."""
+        excess = own_potential(m)
+        excess.x.array[:] -= s * potentials[m].x.array
+        return excess
+
     # Closures: each body's own neutral, field-free expulsion solution is linear in rho0_m.
     unit_mean = 1.0 + np.diag(S @ G + W_surface + S_far @ np.diag(volumes)) / areas
     degree = max(case.mesh.order - 1, 1)
     unit_field = np.array(
         [max_field(domain, electric_field(domain, own_potential(m)), degree)[m] for m in range(n)]
     )
+    unit_speed = spin_shift_speeds(
+        domain, case, [electric_field(domain, own_excess(m)) for m in range(n)], stats
+    )
     rho0_by_closure = [
         {
             "surface-mean": material.rho_minus / unit_mean[m],
             "max-field": material.E_m / unit_field[m],
+            "spin-speed": material.v_0 / unit_speed[m],
         }
         for m in range(n)
     ]

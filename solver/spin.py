@@ -73,7 +73,7 @@ from collections.abc import Callable
 import numpy as np
 
 from solver import distance
-from solver.backend import MPI, dolfinx, fem, ufl
+from solver.backend import dolfinx, fem, ufl
 from solver.case import Case
 from solver.charge import ChargeSolution
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
@@ -81,6 +81,12 @@ from solver.log import log
 from solver.magnetic import MagneticSolution
 from solver.material import Material
 from solver.parallel import global_max
+from solver.phase import (
+    GradientProjection,
+    phase_degree,
+    relative_size,
+    surface_values,
+)
 from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
 SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
@@ -157,12 +163,12 @@ class SpinSolution:
         self.distance_seconds = time.perf_counter() - start
         self.phase_stats = SolveStats()
         self.solver_spec = case.solver
-        projection = GradientProjection(self, self.phase_degree, self.phase_stats)
+        projection = GradientProjection(domain, case.solver, self.phase_degree, self.phase_stats)
         # chi_+: the gradient part of the spin-orbit part of spin up (module docstring)
         self.phase = projection.solve(self.potential(1, applied=False), "spin phase chi")
         self.phase.name = "chi_up"
         self.phase_relative = relative_size(
-            self, self.phase_gradient(1), self.potential(1, applied=False)
+            domain, self.phase_gradient(1), self.potential(1, applied=False)
         )
         # the flows with no field, spin up (spin down: the same, reversed)
         self.conservation = {
@@ -241,73 +247,6 @@ class SpinSolution:
         return self.charge.density(body) / 2.0 + self._spin_density * spin_field
 
 
-def _pinned_outside(sol: SpinSolution, V: fem.FunctionSpace) -> np.ndarray:
-    """Local dofs of V fixed in the phase solve: those in no body cell, and in each body the
-    one with the lowest global index (chi's free constant), on every rank that holds them."""
-    domain = sol.domain
-    index_map = V.dofmap.index_map
-    inside, pinned = fem.Function(V), fem.Function(V)
-    for tag in domain.body_tags:
-        dofs = np.unique(V.dofmap.list[domain.body_cells(tag)].ravel())
-        inside.x.array[dofs] = 1.0
-        owned = dofs[dofs < index_map.size_local]
-        numbers = index_map.local_to_global(owned.astype(np.int32))
-        first = domain.comm.allreduce(int(numbers.min()) if len(numbers) else 2**62, op=MPI.MIN)
-        pinned.x.array[owned[numbers == first]] = 1.0
-    inside.x.scatter_reverse(dolfinx.la.InsertMode.add)
-    inside.x.scatter_forward()
-    pinned.x.scatter_forward()
-    return np.flatnonzero((inside.x.array == 0.0) | (pinned.x.array > 0.0)).astype(np.int32)
-
-
-def phase_degree(order: int) -> int:
-    """Lagrange degree of chi and of the depth d_h: one above the case's order (at most 3).
-    Then grad chi is as rich as X (the gradient of a potential of that order) and
-    n . (X - grad chi) at the surface, zero only weakly, is small pointwise too (measured on
-    the cube of README's spin section at h = 0.6 lambda: 0.010 of the shift with degree 2,
-    0.0031 with 3), and grad d_h is accurate in the coarse cells deep inside (measured in the
-    cylinder of tests/test_spin.py, 2 lambda below the surface: 4.9 % off -r_hat with degree 2,
-    1.4 % with 3)."""
-    return min(order + 1, 3)
-
-
-class GradientProjection:
-    """psi with int grad psi . grad w = int v . grad w in each body for every Lagrange w (the
-    weak form of lap psi = div v, d psi/dn = n . v): grad psi is the part of v that is a
-    gradient, zero for a flow that is divergence-free in the bodies and tangential at their
-    surfaces. psi is zero outside the bodies and at one node per body (the constant nullspace
-    of the Neumann problem): one operator, set up once, for several flows v."""
-
-    def __init__(self, sol: SpinSolution, degree: int, stats: SolveStats):
-        domain = sol.domain
-        V = fem.functionspace(domain.mesh, ("Lagrange", degree))
-        u, self.w = ufl.TrialFunction(V), ufl.TestFunction(V)
-        a = ufl.inner(ufl.grad(u), ufl.grad(self.w)) * domain.dx_bodies
-        bc = fem.dirichletbc(fem.Function(V), _pinned_outside(sol, V))
-        self.solver = SPDSolver(a, "spin_phase", sol.solver_spec, stats, bcs=[bc])
-        self.dx = domain.dx_bodies
-
-    def solve(self, v, label: str) -> fem.Function:
-        b = dirichlet_rhs(self.solver, fem.form(ufl.inner(v, ufl.grad(self.w)) * self.dx))
-        psi = self.solver.solve(b, label)
-        b.destroy()
-        return psi
-
-    def destroy(self) -> None:
-        self.solver.destroy()
-
-
-def relative_size(sol: SpinSolution, part, whole) -> list[float]:
-    """||part|| / ||whole|| over each body (L2)."""
-    domain = sol.domain
-    sizes = []
-    for tag in domain.body_tags:
-        size = domain.integrate(ufl.dot(whole, whole) * domain.dx(tag))
-        share = domain.integrate(ufl.dot(part, part) * domain.dx(tag))
-        sizes.append(float(np.sqrt(share / size)) if size > 0 else 0.0)
-    return sizes
-
-
 def flow_leaks(
     sol: SpinSolution,
     v,
@@ -338,13 +277,13 @@ def flow_leaks(
     magnitude = domain.integrate(ufl.sqrt(ufl.dot(v_side, v_side)) * dS)
     own = projection is None
     if own:
-        projection = GradientProjection(sol, sol.phase_degree, SolveStats())
+        projection = GradientProjection(sol.domain, sol.solver_spec, sol.phase_degree, SolveStats())
     psi = projection.solve(v, label)
     if own:
         projection.destroy()
     return {
         "normal_fraction": normal / magnitude if magnitude > 0 else 0.0,
-        "gradient_fraction": max(relative_size(sol, ufl.grad(psi), v)),
+        "gradient_fraction": max(relative_size(sol.domain, ufl.grad(psi), v)),
     }
 
 
@@ -425,21 +364,6 @@ def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
         size = domain.integrate(ufl.dot(computed, computed) * domain.dx_bodies)
         residuals[name] = float(np.sqrt(error / size)) if size > 0 else 0.0
     return residuals
-
-
-def surface_values(sol: SpinSolution, exprs: list, space: fem.FunctionSpace) -> list[np.ndarray]:
-    """Vector expressions (one per body) at this rank's nodes of the body surfaces, taken from
-    the body side: each is interpolated into ``space`` (continuous vector Lagrange) over its
-    body's cells only, so a surface node holds the value of one of its body cells.
-    Arrays (n, 3), one per body."""
-    domain = sol.domain
-    f = fem.Function(space)
-    values = []
-    for tag, expr in zip(domain.body_tags, exprs, strict=True):
-        points = space.element.interpolation_points
-        f.interpolate(fem.Expression(expr, points), cells0=domain.body_cells(tag))
-        values.append(f.x.array.reshape(-1, 3)[domain.surface_dofs(space, tag)].copy())
-    return values
 
 
 def speed_scales(material: Material, fastest: float) -> dict:
@@ -589,7 +513,7 @@ def summarize(sol: SpinSolution, case: Case) -> dict:
         """[up, down]: the largest |velocity(sigma, body)| over the surface nodes of all bodies."""
         speeds = []
         for _, sigma in SPINS:
-            values = surface_values(sol, [velocity(sigma, m) for m in bodies], space)
+            values = surface_values(sol.domain, [velocity(sigma, m) for m in bodies], space)
             speeds.append(
                 global_max(domain.comm, np.concatenate([np.linalg.norm(v, axis=1) for v in values]))
             )

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import sphere_case
+from solver import spin
 from solver.backend import MPI
 from solver.case import parse_case
 from solver.charge import solve_charge, summarize
@@ -42,6 +43,19 @@ def test_max_field():
     assert by_closure["surface-mean"] == pytest.approx(exact, rel=0.01)
     # a small sphere does not reach E_m with the surface-mean rho0 (0.64 E_m at R = 5 lambda)
     assert by_closure["max-field"] > 1.2 * by_closure["surface-mean"]
+
+
+def test_spin_speed():
+    """rho0 with the largest surface spin-velocity shift equal to v_0: Eq. 29a exactly for a
+    sphere of any size (docs/formulation.md section 1.4), and the spin sector then reports v_0."""
+    case, sol, s = solve(sphere_case(**COARSE, extra='[charge]\nclosure = "spin-speed"'))
+    eq29a = -3.0 * case.material.rho_minus / COARSE["radius"]  # lambda = 1 in the test cases
+    by_closure = s["bodies"][0]["rho0_by_closure"]
+    print(f"spin-speed rho0 {s['rho0_C_m3']:.6g}, Eq. 29a {eq29a:.6g}")
+    assert s["rho0_C_m3"] == by_closure["spin-speed"]
+    assert s["rho0_C_m3"] == pytest.approx(eq29a, rel=0.01)
+    spins = spin.summarize(spin.solve_spin(case, sol, None), case)
+    assert spins["v_surface_max_m_s"] == pytest.approx([case.material.v_0] * 2, rel=1e-6)
 
 
 def test_net_charge_does_not_move_rho0():
