@@ -117,7 +117,7 @@ def charge_fields(sol: ChargeSolution, spaces: FieldSpaces) -> list[Field]:
             "screening_profile",
             spaces.everywhere(sol.screening_profile(), "screening_profile"),
             "1",
-            "v of physics.md: 1 far away, about lambda/R at the surface",
+            "v of docs/formulation.md: 1 far away, about lambda/R at the surface",
         ),
     ]
 

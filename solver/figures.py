@@ -896,9 +896,9 @@ def single_sphere(results: Results) -> tuple[np.ndarray, float] | None:
 
 
 def exact_sphere(r: np.ndarray, radius: float, lam: float, rho0: float):
-    """rho (C/m^3) and radial E (V/m) of a neutral sphere (physics.md section 1, in SI: 4 pi
-    rho0 -> rho0/eps0); r, radius, lam in metres. Written with exp(r/lam - x), so that large
-    spheres do not overflow."""
+    """rho (C/m^3) and radial E (V/m) of a neutral sphere (docs/formulation.md section 1.7, in
+    SI: 4 pi rho0 -> rho0/eps0); r, radius, lam in metres. Written with exp(r/lam - x), so that
+    large spheres do not overflow."""
     r = np.asarray(r, dtype=float)
     x = radius / lam
     s = r / lam
@@ -1006,7 +1006,7 @@ def figure_profile(results: Results, out: Path, size, clip: str | None, probe: s
                 )[1]
             )
         )
-        label = "exact sphere (physics.md 1)"
+        label = "exact sphere (docs/formulation.md 1)"
         if rho is not None and inside.any():
             k, err = _largest(rho - rho_p, inside)
             ax_rho.plot(

@@ -1,4 +1,4 @@
-"""Stage 3b: the magnetic sector (physics.md section 2), on a mesh in units of lambda.
+"""Stage 3b: the magnetic sector (docs/formulation.md section 2), on a mesh in units of lambda.
 
 The London equation J = -A/(mu0 lambda^2) in the bodies with B = curl A everywhere. In units of
 lambda (A = lambda_m * a, B = curl a in tesla) the weak form is: find a in N1curl(D) with
@@ -12,8 +12,9 @@ invertible. Curl-conforming (Nedelec) elements are essential: a vector Lagrange 
 current flow out through the surface of a non-spherical body.
 
 Far-field condition: ``boundary = "uniform"`` imposes the applied field alone,
-a_far = (1/2) B_applied x r (physics.md). That clamps the normal field on Gamma_inf and makes the
-moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the London shape factor of
+a_far = (1/2) B_applied x r (docs/formulation.md section 2.4). That clamps the normal field on
+Gamma_inf and makes the moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the
+London shape factor of
 ``london_sphere_moment`` (+3.1 % at R = 5 lambda, far_field = 3). The default ``"dipole"`` adds the
 field of the induced moment, a_far = (1/2) B_applied x r + (mu0/4pi) m x r/|r|^3, with m the
 moment of the computed currents: the problem is linear, so one solve for the applied field and
@@ -297,7 +298,7 @@ def trapped_source(domain: Domain, holes: list) -> ufl.core.expr.Expr | None:
 
 
 def solve_magnetic(case: Case, domain: Domain) -> MagneticSolution:
-    """The London solve for the case's applied field and trapped fluxoids (physics.md
+    """The London solve for the case's applied field and trapped fluxoids (docs/formulation.md
     section 2, docs/formulation.md section 2)."""
     spec = case.magnetic
     stats = SolveStats()

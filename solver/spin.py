@@ -1,4 +1,4 @@
-"""Stage 3c: the spin sector (physics.md section 3, Eqs. 55-64), in SI, from the charge and
+"""Stage 3c: the spin sector (docs/formulation.md section 3, Eqs. 55-64), in SI, from the charge and
 magnetic solutions.
 
 For spin sigma = +1 (up) and -1 (down) along the unit axis s, sigma_vec = sigma s. The paper's

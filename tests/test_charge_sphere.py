@@ -1,4 +1,4 @@
-"""Charge sector on a sphere against the exact solution of physics.md section 1."""
+"""Charge sector on a sphere against the exact solution of docs/formulation.md section 1."""
 
 import csv
 import re

@@ -1,4 +1,4 @@
-"""Magnetic sector (physics.md section 2): Meissner screening by the London current.
+"""Magnetic sector (docs/formulation.md section 2): Meissner screening by the London current.
 
 The heavy physics checks solve in-process (mesh + magnetic solve, no charge sector, which the
 other test files cover); the pipeline itself (summary.json, ParaView fields, probe columns, MPI)

@@ -1,4 +1,4 @@
-"""Material constants against the check numbers of physics.md (lambda = 40 nm)."""
+"""Material constants against the check numbers of docs/formulation.md (lambda = 40 nm)."""
 
 import pytest
 

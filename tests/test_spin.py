@@ -1,4 +1,5 @@
-"""Spin sector (physics.md section 3): the spin Meissner effect against the exact sphere results.
+"""Spin sector (docs/formulation.md section 3): the spin Meissner effect against the exact
+sphere results.
 
 Each scenario is solved once (mesh, charge sector, magnetic sector when it has a field) and
 shared by its tests; the physics checks run in this process, the outputs through the CLI. The

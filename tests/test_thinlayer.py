@@ -1,9 +1,10 @@
 """The thin-layer model (lambda << size) against the exact sphere.
 
 The sphere series R/lambda = 10, 30, 100, 1000 checks rho0, the surface density, E_max and the
-spin speed against the exact finite-size formulas of physics.md. The layer's impedance condition
-is exact for a sphere to O((lambda/R)^2), so rho0, the surface density and the spin speed match
-to the discretisation (~0.2%); E_max carries the error of the 1D profile exp(-k d/lambda), which
+spin speed against the exact finite-size formulas of docs/formulation.md. The layer's impedance
+condition is exact for a sphere to O((lambda/R)^2), so rho0, the surface density and the spin speed
+match to the discretisation (~0.2%); E_max carries the error of the 1D profile exp(-k d/lambda),
+which
 falls with R/lambda. The comparison with the full model is here on the 2:1 ellipsoid at 6 and
 12 lambda with coarse meshes; benchmarks/thin_vs_full.py runs the ellipsoid and the rounded cube
 at 10, 20, 30 lambda (minutes: the full solves at 30 lambda are 1M dofs).
@@ -45,7 +46,7 @@ def solve(text: str):
     return case, solution, magnetic, spins, thinlayer.summarize(solution, case, magnetic, spins)
 
 
-# Exact neutral sphere (physics.md section 1 and 3), x = R/lambda, closure surface-mean.
+# Exact neutral sphere (docs/formulation.md section 1 and 3), x = R/lambda, closure surface-mean.
 def exact_E_max(x: float, rho0: float) -> float:
     """max over r of the radial field, V/m (lengths in lambda = 1 um), overflow-free for
     large x: cosh(r)/cosh(x) etc. written with exp(r - x)."""
@@ -281,7 +282,8 @@ def test_sphere_in_a_field():
     up, down = summary["spin"]["v_surface_max_field_m_s"]
     shift = 1.602176634e-19 * LAMBDA * 1.5 * B / 9.1093837015e-31
     assert sorted([up, down]) == pytest.approx([v0 - shift, v0 + shift], rel=0.01)
-    # the slower one stops at B_s (2/3) g(x) / (coth x - 1/x) (physics.md), here to O(lambda/R)
+    # the slower one stops at B_s (2/3) g(x) / (coth x - 1/x) (docs/formulation.md section 3.8),
+    # here to O(lambda/R)
     stop = case.material.B_s * 2 / 3 * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
     assert B * v0 / shift == pytest.approx(stop, rel=0.015)
     # ... and so does the computed slower speed, extrapolated linearly in B to zero
