@@ -1,6 +1,7 @@
 """The thin-layer model (lambda << size): docs/formulation.md sections 1-3 (and 5)
 asymptotically in lambda/L, on a mesh sized by the geometry alone (lengths in lambda, as
 everywhere).
+
 Charge (docs/formulation.md sections 1.5, 1.6, 5.1, 5.2, 5.5). In body m Eq. 23 reads
 rho - rho0_m = -(phi - phi0^(m) - C_m)/(4 pi lambda^2), phi0^(m) the potential of body m's OWN
 uniform rho0_m (zero at infinity), C_m fixed by its net charge Q_m: the other bodies' rho0 is an

@@ -1,6 +1,7 @@
 """Exact results of docs/formulation.md for a sphere of radius x lambda (sections 1 to 3),
 shared by the tests: the neutral sphere with the surface-mean closure, the spin speed, the London
 sphere.
+
 Radii r and x are in units of lambda; fields come out in SI for lambda = ``lambda_m`` (the test
 cases' 1 um by default)."""
 
