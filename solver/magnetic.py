@@ -11,14 +11,14 @@ on the inside of the surface, so no current leaves a body); eps only makes the v
 invertible. Curl-conforming (Nedelec) elements are essential: a vector Lagrange field would let
 current flow out through the surface of a non-spherical body.
 
-Far-field condition: ``boundary = "uniform"`` imposes the applied field alone,
-a_far = (1/2) B_applied x r (docs/formulation.md section 2.4). That clamps the normal field on
-Gamma_inf and makes the moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the
-London shape factor of ``london_sphere_moment`` (+3.1 % at R = 5 lambda, far_field = 3). The
-default ``"dipole"`` adds the field of the induced moment,
-a_far = (1/2) B_applied x r + (mu0/4pi) m x r/|r|^3, with m the moment of the computed currents: the problem is linear, so one solve for the applied field and
-three for unit dipoles give m self-consistently from a 3x3 system (one matrix, four right-hand
-sides). What is left is the octupole and higher, (R/R_out)^5 and smaller.
+Far-field condition: ``boundary = "uniform"`` imposes the applied field alone, a_far = (1/2)
+B_applied x r (docs/formulation.md section 2.4). That clamps the normal field on Gamma_inf and makes
+the moment of a sphere too large by the factor 1/(1 - f (R/R_out)^3), f the London shape factor of
+``london_sphere_moment`` (+3.1 % at R = 5 lambda, far_field = 3). The default ``"dipole"`` adds the
+field of the induced moment, a_far = (1/2) B_applied x r + (mu0/4pi) m x r/|r|^3, with m the moment
+of the computed currents: the problem is linear, so one solve for the applied field and three for
+unit dipoles give m self-consistently from a 3x3 system (one matrix, four right-hand sides). What is
+left is the octupole and higher, (R/R_out)^5 and smaller.
 
 Holes (docs/formulation.md section 2). The formulation above makes the fluxoid of every hole
 zero by itself: the London state of a ring cooled in zero field. A hole with fluxoid n != 0

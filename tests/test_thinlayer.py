@@ -1,12 +1,12 @@
 """The thin-layer model (lambda << size) against the exact sphere.
 
-The sphere series R/lambda = 10, 30, 100, 1000 checks rho0, the surface density, E_max and the
-spin speed against the exact finite-size formulas of docs/formulation.md. The layer's impedance
-condition is exact for a sphere to O((lambda/R)^2), so rho0, the surface density and the spin speed
-match to the discretisation (~0.2%); E_max carries the error of the 1D profile
-exp(-k d/lambda), which falls with R/lambda. The comparison with the full model is here on the
-2:1 ellipsoid at 6 and 12 lambda with coarse meshes; benchmarks/thin_vs_full.py runs the ellipsoid and the rounded cube
-at 10, 20, 30 lambda (minutes: the full solves at 30 lambda are 1M dofs).
+The sphere series R/lambda = 10, 30, 100, 1000 checks rho0, the surface density, E_max and the spin
+speed against the exact finite-size formulas of docs/formulation.md. The layer's impedance condition
+is exact for a sphere to O((lambda/R)^2), so rho0, the surface density and the spin speed match to
+the discretisation (~0.2%); E_max carries the error of the 1D profile exp(-k d/lambda), which falls
+with R/lambda. The comparison with the full model is here on the 2:1 ellipsoid at 6 and 12 lambda
+with coarse meshes; benchmarks/thin_vs_full.py runs the ellipsoid and the rounded cube at 10, 20, 30
+lambda (minutes: the full solves at 30 lambda are 1M dofs).
 """
 
 import importlib.util
