@@ -5,9 +5,12 @@ The package is organised by stage, in the order the data flows:
     case.py      case file (TOML) -> validated dataclasses (sweep.py: families of cases)
     material.py  London depth -> n_s, rho_-, E_m, B_s, v_0
     domain.py    gmsh model (built by the ``meshes`` package) -> distributed DOLFINx mesh
-    charge.py    charge sector: screening profile, rho, phi, E, phi0/E0
-    magnetic.py  magnetic sector: London screening, A, B, J, moment
+    charge.py    charge sector: screening profiles, rho, phi, E, each body's phi0/E0, closures,
+                 the response to an applied electric field
+    magnetic.py  magnetic sector: London screening, A, B, J, moment (fluxoid.py: holes, fluxoid)
+    phase.py     the condensate phase: the gradient part of a flow in the bodies
     spin.py      spin sector: spin four-potential, velocities and currents per spin
+                 (distance.py: the distance below a body's surface, for the reference flow)
     thinlayer.py the thin-layer model for lambda << size (thinlayer_output.py: its outputs)
     fields.py    output fields; probes.py: fields sampled along lines
     output.py    summary.json, ParaView files, CSV, atomic results directory
