@@ -10,7 +10,6 @@ import contextlib
 with contextlib.suppress(ImportError):
     import dolfinx_solver  # noqa: F401  (orders MPI ahead of the compiled bindings)
 
-import basix.ufl
 import dolfinx
 import dolfinx.fem.petsc
 import dolfinx.io
@@ -21,7 +20,7 @@ from dolfinx import fem, geometry, mesh
 from mpi4py import MPI
 from petsc4py import PETSc
 
-__all__ = ["MPI", "PETSc", "basix", "dolfinx", "fem", "geometry", "mesh", "ufl", "versions"]
+__all__ = ["MPI", "PETSc", "dolfinx", "fem", "geometry", "mesh", "ufl", "versions"]
 
 
 def versions() -> dict[str, str]:
