@@ -16,6 +16,7 @@ import numpy as np
 from solver import fields, output, probes, spin, thinlayer
 from solver.backend import ufl
 from solver.case import Case
+from solver.distance import p2_triangle
 from solver.domain import Domain
 from solver.fields import Field, FieldSpaces
 from solver.log import StageTimer, log
@@ -181,24 +182,6 @@ def write_surface(
     return {name: {"unit": unit, "description": text} for name, (_, unit, text) in arrays.items()}
 
 
-# P2 triangle on the reference nodes (0,0), (1,0), (0,1), (.5,0), (.5,.5), (0,.5).
-def _p2(s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shape functions and their s, t derivatives at (s, t): three (m, 6) arrays."""
-    L = np.stack([1.0 - s - t, s, t], axis=-1)
-    dL = np.array([[-1.0, 1.0, 0.0], [-1.0, 0.0, 1.0]])  # [s or t, vertex]
-    pairs = [(0, 1), (1, 2), (2, 0)]
-    N = np.concatenate(
-        [L * (2.0 * L - 1.0), np.stack([4.0 * L[:, a] * L[:, b] for a, b in pairs], axis=-1)],
-        axis=-1,
-    )
-    dN = []
-    for k in range(2):
-        vertex = (4.0 * L - 1.0) * dL[k]
-        edge = [4.0 * (L[:, a] * dL[k, b] + L[:, b] * dL[k, a]) for a, b in pairs]
-        dN.append(np.concatenate([vertex, np.stack(edge, axis=-1)], axis=-1))
-    return N, dN[0], dN[1]
-
-
 def project_to_surface(
     points: np.ndarray, nodes: np.ndarray, candidates: int = 8
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -217,7 +200,7 @@ def project_to_surface(
     s = np.full(near.shape, 1.0 / 3.0)
     t = np.full(near.shape, 1.0 / 3.0)
     for _ in range(30):
-        N, Ns, Nt = _p2(s.ravel(), t.ravel())
+        N, Ns, Nt = p2_triangle(s.ravel(), t.ravel())
         shape = (*near.shape, 6)
         x = np.einsum("mkj,mkjc->mkc", N.reshape(shape), X)
         a = np.einsum("mkj,mkjc->mkc", Ns.reshape(shape), X)
@@ -233,7 +216,7 @@ def project_to_surface(
         s, t = s / total, t / total
         if max(np.abs(ds).max(), np.abs(dt).max()) < 1e-12:
             break
-    N, _, _ = _p2(s.ravel(), t.ravel())
+    N, _, _ = p2_triangle(s.ravel(), t.ravel())
     x = np.einsum("mkj,mkjc->mkc", N.reshape(*near.shape, 6), X)
     distance = np.linalg.norm(p - x, axis=-1)
     best = np.argmin(distance, axis=1)
@@ -306,7 +289,7 @@ def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
         mine = surface["body"] == k
         nodes = surface["x"][mine]
         facet, st, d = project_to_surface(points[inside], nodes)
-        N, _, _ = _p2(st[:, 0], st[:, 1])
+        N, _, _ = p2_triangle(st[:, 0], st[:, 1])
         n = np.einsum("mj,mjk->mk", N, surface["n"][mine][facet])
         n /= np.linalg.norm(n, axis=1)[:, None]
         sigma = np.einsum("mj,mj->m", N, surface["sigma"][mine][facet])
