@@ -154,29 +154,7 @@ class BodyWeights:
     def areas(self) -> np.ndarray:
         return np.array([v.sum() for v in self.surface])
 
-    def integrals(self, weights: list[PETSc.Vec], profiles: list[fem.Function]) -> np.ndarray:
-        """[m, j] = int over body m of (delta_mj - u_j)."""
-        n = len(profiles)
-        table = np.empty((n, n))
-        for m, weight in enumerate(weights):
-            total = weight.sum()
-            for j, u in enumerate(profiles):
-                table[m, j] = (total if m == j else 0.0) - weight.dot(u.x.petsc_vec)
-        return table
-
-    def external_integrals(
-        self, weights: list[PETSc.Vec], potentials: list[fem.Function], external: list
-    ) -> np.ndarray:
-        """[m, b] = int over body m of (Y_b - [b != m] P_b); zero without ``external``."""
-        n = len(potentials)
-        table = np.zeros((n, n))
-        for m, weight in enumerate(weights):
-            for b, Y in enumerate(external):
-                own = 0.0 if b == m else weight.dot(potentials[b].x.petsc_vec)
-                table[m, b] = weight.dot(Y.x.petsc_vec) - own
-        return table
-
-    def response_integrals(self, weights: list[PETSc.Vec], functions: list) -> np.ndarray:
+    def integrals(self, weights: list[PETSc.Vec], functions: list) -> np.ndarray:
         """[m, i] = int over body m of functions[i] (zero where it is None)."""
         table = np.zeros((len(weights), len(functions)))
         for m, weight in enumerate(weights):
@@ -445,27 +423,23 @@ def _field_response(
         for i in range(3)
     ]  # moment[i][m] . f = int over body m of (x - x_c)_i f
 
-    def volume(f):  # [m] = int_m f
-        return np.array([v.dot(f.x.petsc_vec) for v in weights.volume])
-
-    def first(f):  # [i] = int_Omega (x - x_c)_i f
-        return np.array([sum(v.dot(f.x.petsc_vec) for v in row) for row in moment])
-
     source = fem.Function(applied.function_space)
     source.x.array[:] = (screened.x.array - applied.x.array) / s  # (Y_A - A)/s
+
+    def first(functions: list) -> np.ndarray:  # [i, k] = int over the bodies of (x - x_c)_i f_k
+        return np.array([weights.integrals(row, functions).sum(axis=0) for row in moment])
+
     # unknowns z = (c_1..c_n, p_x, p_y, p_z)
-    matrix = np.zeros((n + 3, n + 3))
-    rhs = np.zeros(n + 3)
-    matrix[:n, :n] = K
-    for i, D in enumerate(dipoles):
-        matrix[:n, n + i] = -volume(D)
-        matrix[n:, n + i] = first(D)
-    for j, u in enumerate(profiles):
-        own = np.array([moment[i][j].sum() for i in range(3)])  # int_j (x - x_c)_i
-        matrix[n:, j] = first(u) - own
-    matrix[n:, n:] += np.eye(3)
-    rhs[:n] = -volume(source)
-    rhs[n:] = first(source)
+    arms = np.array([[v.sum() for v in row] for row in moment])  # [i, j] = int_j (x - x_c)_i
+    matrix = np.block(
+        [
+            [K, -weights.integrals(weights.volume, dipoles)],
+            [first(profiles) - arms, np.eye(3) + first(dipoles)],
+        ]
+    )
+    rhs = np.concatenate(
+        [-weights.integrals(weights.volume, [source])[:, 0], first([source])[:, 0]]
+    )
     z = np.linalg.solve(matrix, rhs)
     for row in moment:
         for v in row:
@@ -537,12 +511,17 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
 
     # Body charges (module docstring): vol rho0 + K c + W rho0 - K_D a = Q with a = Q - vol rho0
     # the charges of phi - sum_b phi0^(b) that sit at the centroids, so c = c_q + G rho0.
-    K = weights.integrals(weights.volume, profiles)
-    S = weights.integrals(weights.surface, profiles)
-    W = weights.external_integrals(weights.volume, potentials, external)
-    W_surface = weights.external_integrals(weights.surface, potentials, external)
-    K_far = weights.response_integrals(weights.volume, far)
-    S_far = weights.response_integrals(weights.surface, far)
+    def body_integrals(vectors: list[PETSc.Vec]) -> tuple[np.ndarray, ...]:
+        """Over the bodies (volume weights) or their surfaces (surface weights):
+        K[m, j] = int_m (delta_mj - u_j), W[m, b] = int_m (Y_b - [b != m] P_b), and
+        K_far[m, i] = int_m D_i."""
+        K = np.diag([v.sum() for v in vectors]) - weights.integrals(vectors, profiles)
+        P = weights.integrals(vectors, potentials)
+        Y = weights.integrals(vectors, external) if external else np.zeros((n, n))
+        return K, Y - (P - np.diag(np.diag(P))), weights.integrals(vectors, far)
+
+    K, W, K_far = body_integrals(weights.volume)
+    S, W_surface, S_far = body_integrals(weights.surface)
     response = None
     if field_pieces is not None:
         response = _field_response(
