@@ -218,6 +218,7 @@ class ChargeSolution:
     rho0_by_closure: list[dict[str, float]]  # per body, C/m^3: what each closure gives
     stats: SolveStats = field(default_factory=SolveStats)
     poisson_residual: float = 0.0  # ||A phi - b|| / ||b|| of Poisson's equation for rho
+    phase_projection: GradientProjection | None = None  # the closure's, for the spin sector
     field_response: FieldResponse | None = None  # the answer to an applied field
     response: list[tuple[float, fem.Function]] = field(default_factory=list)  # its rho terms
 
@@ -315,14 +316,14 @@ def max_field(domain: Domain, E: ufl.core.expr.Expr, degree: int) -> np.ndarray:
     )
 
 
-def spin_shift_speeds(domain: Domain, case: Case, excess: list, stats: SolveStats) -> np.ndarray:
+def spin_shift_speeds(
+    domain: Domain, case: Case, excess: list, projection: GradientProjection
+) -> np.ndarray:
     """Per body m: the largest surface value of the spin-velocity shift |v_sigma - v_sigma0|,
     m/s, for the field excess ``excess[m]`` (E - E0 in body m, V/m; no applied field):
     -(e/m_e)(X - grad chi), X = lambda s x (E - E0)/c, chi its gradient part in the body (the
     phase term, docs/formulation.md section 3.4). The same for both spins; taken at the surface
     nodes of the vector Lagrange space of the case's order, as the spin summary does."""
-    degree = phase_degree(case.mesh.order)
-    projection = GradientProjection(domain, case.solver, degree, stats)
     axis = fem.Constant(domain.mesh, np.array(case.spin.axis, dtype=float))
     space = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order, (3,)))
     points = space.element.interpolation_points
@@ -335,7 +336,6 @@ def spin_shift_speeds(domain: Domain, case: Case, excess: list, stats: SolveStat
         f.interpolate(fem.Expression(shift, points), cells0=domain.body_cells(tag))
         values = f.x.array.reshape(-1, 3)[domain.surface_dofs(space, tag)]
         speeds.append(global_max(domain.comm, np.linalg.norm(values, axis=1)))
-    projection.destroy()
     return np.array(speeds)
 
 
@@ -553,8 +553,10 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     unit_field = np.array(
         [max_field(domain, electric_field(domain, own_potential(m)), degree)[m] for m in range(n)]
     )
+    # the phase projection is set up once here and handed on to the spin sector
+    projection = GradientProjection(domain, case.solver, phase_degree(case.mesh.order), stats)
     unit_speed = spin_shift_speeds(
-        domain, case, [electric_field(domain, own_excess(m)) for m in range(n)], stats
+        domain, case, [electric_field(domain, own_excess(m)) for m in range(n)], projection
     )
     rho0_by_closure = [
         {
@@ -601,6 +603,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         areas=areas,
         rho0_by_closure=rho0_by_closure,
         stats=stats,
+        phase_projection=projection,
     )
     sol.poisson_residual = _poisson_residual(sol, poisson, far_loads, charges)
     for g in far_loads:

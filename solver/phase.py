@@ -56,7 +56,8 @@ class GradientProjection:
         u, self.w = ufl.TrialFunction(V), ufl.TestFunction(V)
         a = ufl.inner(ufl.grad(u), ufl.grad(self.w)) * domain.dx_bodies
         bc = fem.dirichletbc(fem.Function(V), pinned_outside(domain, V))
-        self.solver = SPDSolver(a, "spin_phase", spec, stats, bcs=[bc])
+        self.solver = SPDSolver(a, "spin_phase", spec, stats, bcs=[bc], p_multigrid=True)
+        self.degree = degree
         self.dx = domain.dx_bodies
 
     def solve(self, v, label: str) -> fem.Function:

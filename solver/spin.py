@@ -163,7 +163,13 @@ class SpinSolution:
         self.distance_seconds = time.perf_counter() - start
         self.phase_stats = SolveStats()
         self.solver_spec = case.solver
-        projection = GradientProjection(domain, case.solver, self.phase_degree, self.phase_stats)
+        projection = charge.phase_projection  # the charge sector's, for its spin-speed closure
+        if projection is None or projection.degree != self.phase_degree:
+            projection = GradientProjection(
+                domain, case.solver, self.phase_degree, self.phase_stats
+            )
+        projection.solver.stats = self.phase_stats  # its solves from here on are the spin's
+        charge.phase_projection = None
         # chi_+: the gradient part of the spin-orbit part of spin up (module docstring)
         self.phase = projection.solve(self.potential(1, applied=False), "spin phase chi")
         self.phase.name = "chi_up"
