@@ -25,8 +25,9 @@ DESCRIPTION = """\
 Finite-element fields of a superconductor in Hirsch's theory of hole superconductivity:
 the expelled charge rho (C/m^3), potential phi (V) and interior electric field E (V/m) of a
 body of any shape, from a TOML case file; with [magnetic] the screened field B (T) and Meissner
-current J (A/m^2); the spin currents per spin (m/s, A/m^2) in every run; and, for samples much
-larger than lambda, the thin-layer model ([model] kind). Run in parallel with
+current J (A/m^2); with [electric] the answer to an applied electric field (screened over
+lambda; dipole and quadrupole moments); the spin currents per spin (m/s, A/m^2) in every run;
+and, for samples much larger than lambda, the thin-layer model ([model] kind). Run in parallel with
 `mpirun -n N giantatom run CASE`.
 """
 
@@ -41,6 +42,9 @@ examples:
   giantatom bench --radius 10 --ranks 1 2    timings against a bare DOLFINx Poisson solve
 
 A case with a [sweep] table runs every combination of the swept values (README).
+Closures ([charge] closure, how rho0 is fixed): surface-mean (default), max-field, spin-speed,
+rho0; each body's rho0 is that of its own neutral, field-free solution, and summary.json lists
+what every closure gives (charge.bodies[].rho0_by_closure). docs/formulation.md: the physics.
 Rings: fluxoid = n (flux quanta h/2|e| trapped in the hole, default 0 = zero-field cooled) in
 the [[geometry.body]] table of a torus, in the [[geometry.body.subtract]] table of a cylinder
 cut through a body, or with hole_axis = [x, y, z] and hole_center = [x, y, z] in either.
