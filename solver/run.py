@@ -178,6 +178,11 @@ def _spin_report(s: dict) -> list[str]:
     if "v_surface_max_field_m_s" in s:
         up, down = s["v_surface_max_field_m_s"]
         lines.append(f"  with the applied field: up {up:.5g}, down {down:.5g} m/s")
+    for name, (lowest, highest) in s.get("v_along_zero_field_m_s", {}).items():
+        lines.append(
+            f"  spin {name} along its zero-field sense: {lowest:.5g} .. {highest:.5g} m/s"
+            + (" (reversed where negative)" if lowest < 0 else "")
+        )
     if "direct_check_residual" in s:
         lines.append(
             f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"

@@ -80,7 +80,7 @@ from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from solver.log import log
 from solver.magnetic import MagneticSolution
 from solver.material import Material
-from solver.parallel import global_max
+from solver.parallel import global_max, global_min
 from solver.phase import (
     GradientProjection,
     phase_degree,
@@ -394,6 +394,14 @@ STOP_FIELD_MASK = 0.05
 STOP_FIELD_SMOOTHING = 4
 
 
+SENSE = (
+    "per spin, the smallest and largest value over the body surfaces of the component of "
+    "v_sigma - v_sigma0 in the applied field along its zero-field direction (where the "
+    "zero-field speed is above 5% of its maximum), m/s: below the zero-field "
+    "speed where the field slows that spin, negative where it runs reversed"
+)
+
+
 def local_stop_field(u0: np.ndarray, u_field: np.ndarray, strength: float, floor: float):
     """The local stop field B_stop(x), T, at each point (arrays (..., 3) in, (...) out):
     v_sigma - v_sigma0 is linear in the field strength B at a fixed direction, u(B) = u0 + B w,
@@ -416,17 +424,32 @@ def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -
     (T, a vector); ``positions`` (..., 3) in lambda. Both models call this."""
     strength = float(np.linalg.norm(applied))
     local = (np.inf, [np.nan] * 3, "")
+    senses = {}
     for (name, _), v0, v in zip(SPINS, u0, u_field, strict=True):
         speed = np.linalg.norm(v0, axis=-1)
         floor = STOP_FIELD_MASK * global_max(comm, speed)
+        # the component of the shift in the field along its zero-field direction: a reversal
+        # shows as a negative value
+        unmasked = speed >= max(floor, 1e-300)
+        along = np.sum(v * v0, axis=-1)[unmasked] / speed[unmasked]
+        senses[name] = [global_min(comm, along), global_max(comm, along)]
         stop = local_stop_field(v0, v, strength, floor)
         if stop.size and stop.min() < local[0]:
             index = np.unravel_index(np.argmin(stop), stop.shape)
             local = (float(stop[index]), (positions[index] * lambda_m).tolist(), name)
     value, where, spin_name = min(comm.allgather(local), key=lambda t: t[0])
+    sense = {"v_along_zero_field_m_s": senses, "v_along_zero_field": SENSE}
+    for name, (lowest, highest) in senses.items():
+        log.info(
+            "spin %s in the applied field: along its zero-field sense %.5g .. %.5g m/s%s",
+            name,
+            lowest,
+            highest,
+            " (reversed where negative)" if lowest < 0 else "",
+        )
     if not np.isfinite(value):
         log.info("spin: the applied field slows no spin component down: no stop field")
-        return {"stop_field_min_T": None, "stop_field_min_at_m": None}
+        return {"stop_field_min_T": None, "stop_field_min_at_m": None, **sense}
     log.info(
         "spin: smallest local stop field %.4g T (spin %s at %s m); applied %.4g T",
         value,
@@ -448,6 +471,7 @@ def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -
         "stop_field_min_T": value,
         "stop_field_min_at_m": where,
         "stop_field_min_spin": spin_name,
+        **sense,
     }
 
 

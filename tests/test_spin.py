@@ -572,3 +572,14 @@ def test_stop_field_of_the_sphere(sphere):
     assert summary["stop_field_min_T"] == pytest.approx(exact, rel=0.02)
     assert np.linalg.norm(summary["stop_field_min_at_m"]) == pytest.approx(x * LAMBDA, rel=0.01)
     assert summary["stop_field_min_spin"] == "up"  # the spin along the field slows down
+    # with their sense: at the equator spin up keeps its direction, slowed by 1 - B/B_stop;
+    # spin down speeds up by as much (the field is well below the stop field here)
+    slowed, hastened = (
+        summary["v_along_zero_field_m_s"]["up"],
+        summary["v_along_zero_field_m_s"]["down"],
+    )
+    equator = case.material.v_0 * exact_sphere.spin_g(x)
+    ratio = B_APPLIED / exact
+    assert slowed[0] > 0
+    assert slowed[1] == pytest.approx(equator * (1 - ratio), rel=0.03)
+    assert hastened[1] == pytest.approx(equator * (1 + ratio), rel=0.03)
