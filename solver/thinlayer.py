@@ -100,11 +100,7 @@ import meshes
 from solver import fluxoid, spin
 from solver.backend import MPI, fem, ufl
 from solver.case import Case
-from solver.charge import (
-    BodyWeights,
-    case_totals,
-    electric_field,
-)
+from solver.charge import BodyWeights, case_totals, centroids, electric_field
 from solver.domain import Domain
 from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from solver.log import log
@@ -644,17 +640,11 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
         + ufl.dot(r, normal) / ufl.dot(r, r) * u * w * domain.ds(meshes.OUTER),
         2 * order,
     )
-    moments = [fem.form(x[i] * domain.dx(tag)) for tag in domain.body_tags for i in range(3)]
-    centroids = (
-        np.array([comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for f in moments]).reshape(
-            n, 3
-        )
-        / volumes[:, None]
-    )
+    body_centroids = centroids(domain)
     poisson = None
     unit_potentials = []
     for b, name in enumerate(names):
-        centroid.value = centroids[b]
+        centroid.value = body_centroids[b]
         if poisson is None:
             poisson = SPDSolver(poisson_about, "poisson", case.solver, stats)
         else:
@@ -667,7 +657,7 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
     weights.destroy()
     charges = np.array([b.net_charge for b in case.geometry.bodies])
     conductors = solve_conductors(
-        case, domain, V, flux, stats, unit_potentials, centroids, charges != 0.0
+        case, domain, V, flux, stats, unit_potentials, body_centroids, charges != 0.0
     )
     decay = surface.values(mesh, conductors.decay)
 
