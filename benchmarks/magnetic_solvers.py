@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import magnetic
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.domain import build_domain
+from giantatom import magnetic
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.domain import build_domain
 
 CASE = """
 [material]

@@ -23,13 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import charge, probes, spin, thinlayer
-from solver.backend import MPI, fem
-from solver.case import parse_case
-from solver.domain import build_domain
-from solver.fields import FieldSpaces
-from solver.log import configure
-from solver.units import EPS_0
+from giantatom import charge, probes, spin, thinlayer
+from giantatom.backend import MPI, fem
+from giantatom.case import parse_case
+from giantatom.domain import build_domain
+from giantatom.fields import FieldSpaces
+from giantatom.log import configure
+from giantatom.units import EPS_0
 
 SHAPES = {
     "ellipsoid": 'shape = "ellipsoid"\nsemi_axes = [{s}, {h}, {h}]',
@@ -140,7 +140,7 @@ def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float
 
 def _thin_E0(thin) -> tuple[np.ndarray, np.ndarray]:
     """E0 and (grad E0) n at the thin model's surface nodes, (m, 3) each."""
-    from solver.thinlayer import SurfaceFlux, _field_traces
+    from giantatom.thinlayer import SurfaceFlux, _field_traces
 
     unit = fem.Function(thin.space)
     unit.x.array[:] = thin.phi0_free.x.array / thin.rho0[0]

@@ -1,4 +1,4 @@
-"""Geometry and mesh generation with gmsh (rank 0 only; ``solver.domain`` distributes).
+"""Geometry and mesh generation with gmsh (rank 0 only; ``giantatom.domain`` distributes).
 
 shapes.py  one OpenCASCADE builder per case-file shape
 model.py   bodies + outer vacuum sphere, physical groups, size field, meshing, mesh report
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import gmsh
 
-from meshes.model import (
+from giantatom.meshes.model import (
     OUTER,
     VACUUM,
     GeometryModel,

@@ -12,9 +12,9 @@ import math
 import gmsh
 import numpy as np
 
-from meshes.shapes import file_scale
-from solver.case import Case
-from solver.errors import CaseError, MeshError
+from giantatom.case import Case
+from giantatom.errors import CaseError, MeshError
+from giantatom.meshes.shapes import file_scale
 
 geo = gmsh.model.geo
 
@@ -81,7 +81,7 @@ def _geo_sphere(center: np.ndarray, radius: float) -> int:
 
 def build_discrete_body(case: Case):
     """Bodies and outer sphere for a case whose single body is a .msh file."""
-    from meshes.model import GeometryModel, physical_groups, vacuum_radius
+    from giantatom.meshes.model import GeometryModel, physical_groups, vacuum_radius
 
     body = case.geometry.bodies[0]
     key = "geometry.body[1]"

@@ -1,6 +1,6 @@
 """The computational domain as a gmsh model: bodies (Omega) inside an outer vacuum sphere.
 
-Lengths are in units of lambda. Physical groups, which ``solver.domain`` reads back:
+Lengths are in units of lambda. Physical groups, which ``giantatom.domain`` reads back:
     volume  k+1 "body<k+1>"   the k-th body of the case (0-based k)
     volume  VACUUM "vacuum"
     surface k+1 "surface<k+1>" the boundary of the k-th body
@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 import gmsh
 import numpy as np
 
-from meshes.shapes import DimTags, build_shape
-from solver.case import Case, check_lambda_resolution
-from solver.errors import CaseError, MeshError
+from giantatom.case import Case, check_lambda_resolution
+from giantatom.errors import CaseError, MeshError
+from giantatom.meshes.shapes import DimTags, build_shape
 
 VACUUM = 1000
 OUTER = 1000
@@ -181,7 +181,7 @@ def _is_mesh_file(case: Case) -> bool:
 def build_geometry(case: Case) -> GeometryModel:
     """Build the bodies and the outer vacuum sphere in the current gmsh model."""
     if _is_mesh_file(case):
-        from meshes.discrete import build_discrete_body
+        from giantatom.meshes.discrete import build_discrete_body
 
         return build_discrete_body(case)
     gmsh.model.add(case.name)

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import gmsh
 import numpy as np
 
-from solver.case import Shape
-from solver.errors import MeshError
-from solver.units import LENGTH_UNITS
+from giantatom.case import Shape
+from giantatom.errors import MeshError
+from giantatom.units import LENGTH_UNITS
 
 DimTags = list[tuple[int, int]]
 occ = gmsh.model.occ

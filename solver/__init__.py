@@ -18,7 +18,7 @@ The package is organised by stage, in the order the data flows:
     run.py       the pipeline that calls the stages in order
     cli.py       the ``giantatom`` command (bench.py: ``giantatom bench``)
 
-Importing this package does not import DOLFINx; ``solver.backend`` does, in one place.
+Importing this package does not import DOLFINx; ``giantatom.backend`` does, in one place.
 """
 
 __version__ = "0.1.0"

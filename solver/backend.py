@@ -27,11 +27,11 @@ def versions() -> dict[str, str]:
     """Versions of the numerical stack, for the run summary."""
     import gmsh
 
-    import solver
+    import giantatom
 
     petsc = ".".join(str(p) for p in PETSc.Sys.getVersion())
     return {
-        "giantatom": solver.__version__,
+        "giantatom": giantatom.__version__,
         "dolfinx": dolfinx.__version__,
         "petsc": petsc,
         "gmsh": gmsh.__version__,

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from giantatom import meshes
+
 CASE = """
 [material]
 lambda = "1 um"
@@ -100,7 +102,7 @@ def _mpirun() -> str:
 def _spawn(args, size: float, ranks: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="giantatom-bench-") as tmp:
         out = Path(tmp) / "result.json"
-        command = [sys.executable, "-m", "solver.cli", "bench", "--worker", str(out)]
+        command = [sys.executable, "-m", "giantatom.cli", "bench", "--worker", str(out)]
         command += ["--radius", str(args.radius), "--sizes", str(size)]
         command += ["--far-field", str(args.far_field), "--order", str(args.order)]
         command += ["--rtol", str(args.rtol), "--threads", str(args.threads)]
@@ -228,8 +230,7 @@ def _clock(comm) -> tuple[float, float]:
 
 def _bare_poisson(domain, order: int, rtol: float) -> dict:
     """The floor: -lap u = 1 in the body, Robin on the outer sphere, as a demo would solve it."""
-    import meshes
-    from solver.backend import fem, ufl
+    from giantatom.backend import fem, ufl
 
     comm = domain.comm
     V = fem.functionspace(domain.mesh, ("Lagrange", order))
@@ -251,10 +252,10 @@ def _bare_poisson(domain, order: int, rtol: float) -> dict:
 
 
 def _one_run(text: str, folder: Path, comm, order: int, rtol: float, warmup: bool) -> dict:
-    from solver import charge, fields, output
-    from solver.case import parse_case
-    from solver.domain import build_domain
-    from solver.parallel import peak_memory
+    from giantatom import charge, fields, output
+    from giantatom.case import parse_case
+    from giantatom.domain import build_domain
+    from giantatom.parallel import peak_memory
 
     case = parse_case(text, folder / "bench.toml")
     start, _ = _clock(comm)
@@ -297,8 +298,8 @@ def _one_run(text: str, folder: Path, comm, order: int, rtol: float, warmup: boo
 
 
 def _worker(args) -> None:
-    from solver import log as logging_setup
-    from solver.backend import MPI
+    from giantatom import log as logging_setup
+    from giantatom.backend import MPI
 
     comm = MPI.COMM_WORLD
     logging_setup.configure(comm.rank if args.verbose else 1)

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from solver.errors import CaseError
-from solver.material import Material
-from solver.units import LENGTH_UNITS, parse_length
+from giantatom.errors import CaseError
+from giantatom.material import Material
+from giantatom.units import LENGTH_UNITS, parse_length
 
 Vector = tuple[float, float, float]
 

@@ -38,15 +38,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import meshes
-from solver.backend import PETSc, fem, ufl
-from solver.case import Case
-from solver.domain import Domain
-from solver.linalg import SolveStats, SPDSolver, assemble_rhs
-from solver.log import log
-from solver.parallel import global_max, global_min
-from solver.phase import GradientProjection, phase_degree
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, M_E
+from giantatom import meshes
+from giantatom.backend import PETSc, fem, ufl
+from giantatom.case import Case
+from giantatom.domain import Domain
+from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs
+from giantatom.log import log
+from giantatom.parallel import global_max, global_min
+from giantatom.phase import GradientProjection, phase_degree
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, M_E
 
 CLOSURE_EVALUATION = (
     "rho0 is a ground-state property of each body: every closure is evaluated on the body's own "

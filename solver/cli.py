@@ -9,8 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from solver import __version__
-from solver.errors import (
+from giantatom import __version__
+from giantatom.errors import (
     CaseError,
     FigureError,
     GiantAtomError,
@@ -96,14 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     add("check", "parse and validate the case file and build its geometry (no mesh, no solve)")
     _add_plot(sub)
-    from solver.bench import add_parser as add_bench
+    from giantatom.bench import add_parser as add_bench
 
     add_bench(sub)
     return parser
 
 
 def _add_plot(sub) -> None:
-    from solver.case import FIGURES
+    from giantatom.case import FIGURES
 
     text = (
         "draw the pictures of a finished run again from its results directory (no MPI, no "
@@ -140,8 +140,8 @@ def _verbosity(p: argparse.ArgumentParser) -> None:
 
 
 def _plot(args) -> None:
-    from solver import figures
-    from solver.case import PIXELS, valid_pixels
+    from giantatom import figures
+    from giantatom.case import PIXELS, valid_pixels
 
     size = None
     if args.size:
@@ -182,7 +182,7 @@ def _rank() -> int:
 
 
 def _check(case) -> None:
-    from solver.domain import check_geometry
+    from giantatom.domain import check_geometry
 
     info = check_geometry(case)
     lam = case.lambda_in_units
@@ -231,7 +231,7 @@ def _check(case) -> None:
         if info["magnetic_eps"] is not None:
             _print_eps(info["magnetic_eps"], info["outer_radius"])
     if case.sweep:
-        from solver.sweep import members
+        from giantatom.sweep import members
 
         found = members(case)
         print(f"  sweep: {len(found)} members, each checked as a case:")
@@ -242,8 +242,8 @@ def _check(case) -> None:
 
 def _print_estimate(case, info: dict) -> None:
     """The mesh estimate (README "Large meshes"), and warnings a run would give before meshing."""
-    from solver.parallel import MEMORY_VARIABLE, node_memory
-    from solver.probes import outside_domain
+    from giantatom.parallel import MEMORY_VARIABLE, node_memory
+    from giantatom.probes import outside_domain
 
     est = info["estimate"]
     print(
@@ -266,7 +266,7 @@ def _print_estimate(case, info: dict) -> None:
 
 
 def _print_eps(eps: float, outer_radius: float) -> None:
-    from solver.case import EPS_BIAS
+    from giantatom.case import EPS_BIAS
 
     r2 = eps * outer_radius**2
     print(
@@ -278,11 +278,11 @@ def _print_eps(eps: float, outer_radius: float) -> None:
 def _mesh(case, out: Path | None) -> None:
     from dataclasses import replace
 
-    from solver.backend import MPI
-    from solver.domain import build_domain, save_mesh
-    from solver.log import log
-    from solver.parallel import on_root
-    from solver.run import log_mesh
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain, save_mesh
+    from giantatom.log import log
+    from giantatom.parallel import on_root
+    from giantatom.run import log_mesh
 
     comm = MPI.COMM_WORLD
     case = replace(case, mesh=replace(case.mesh, file=None))  # mesh it, whatever [mesh] file says
@@ -309,7 +309,7 @@ def _with_mesh(case, mesh: Path | None):
         return case
     from dataclasses import replace
 
-    from solver.case import check_mesh_file
+    from giantatom.case import check_mesh_file
 
     mesh = mesh.resolve()
     check_mesh_file(mesh, case.model.kind, case.mesh.order, "--mesh")
@@ -320,15 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     rank = _rank()
     try:
-        from solver import log as logging_setup
-        from solver.case import load_case
+        from giantatom import log as logging_setup
+        from giantatom.case import load_case
 
         logging_setup.configure(rank, verbose=args.verbose, quiet=args.quiet)
         if args.command == "plot":
             _plot(args)
             return 0
         if args.command == "bench":
-            from solver.bench import main as bench
+            from giantatom.bench import main as bench
 
             return bench(args)
         case = load_case(args.case)
@@ -338,9 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "mesh":
             _mesh(case, args.out)
         elif args.command == "run":
-            from solver.backend import MPI
-            from solver.run import run_case
-            from solver.sweep import run_sweep
+            from giantatom.backend import MPI
+            from giantatom.run import run_case
+            from giantatom.sweep import run_sweep
 
             case = _with_mesh(case, args.mesh)
             (run_sweep if case.sweep else run_case)(case, MPI.COMM_WORLD, args.out)

@@ -30,8 +30,8 @@ change).
 
 import numpy as np
 
-from solver.backend import fem, ufl
-from solver.domain import Domain
+from giantatom.backend import fem, ufl
+from giantatom.domain import Domain
 
 # Six points of a triangle facet, reference coordinates: the vertices, then the midpoints of
 # the edges 01, 12, 20. A quadratic facet is the quadratic through its values there.

@@ -19,14 +19,14 @@ from pathlib import Path
 import gmsh
 import numpy as np
 
-import meshes
-from meshes.estimate import MeshEstimate, estimate_model
-from meshes.model import body_dimensions, model_kind
-from solver.backend import MPI, dolfinx, fem, geometry, ufl
-from solver.case import Case, vacuum_eps
-from solver.errors import CaseError
-from solver.log import log
-from solver.parallel import available_memory, on_root
+from giantatom import meshes
+from giantatom.backend import MPI, dolfinx, fem, geometry, ufl
+from giantatom.case import Case, vacuum_eps
+from giantatom.errors import CaseError
+from giantatom.log import log
+from giantatom.meshes.estimate import MeshEstimate, estimate_model
+from giantatom.meshes.model import body_dimensions, model_kind
+from giantatom.parallel import available_memory, on_root
 
 
 @dataclass

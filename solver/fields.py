@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import meshes
-from solver.backend import fem, ufl
-from solver.charge import ChargeSolution
-from solver.domain import Domain
-from solver.magnetic import MagneticSolution
-from solver.spin import REFERENCE_FLOW, SPINS, SpinSolution
+from giantatom import meshes
+from giantatom.backend import fem, ufl
+from giantatom.charge import ChargeSolution
+from giantatom.domain import Domain
+from giantatom.magnetic import MagneticSolution
+from giantatom.spin import REFERENCE_FLOW, SPINS, SpinSolution
 
 
 @dataclass

@@ -36,10 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.case import FIGURES, Case, parse_case
-from solver.errors import FigureError, GiantAtomError
-from solver.log import log
-from solver.units import EPS_0, LENGTH_UNITS
+from giantatom.case import FIGURES, Case, parse_case
+from giantatom.errors import FigureError, GiantAtomError
+from giantatom.log import log
+from giantatom.units import EPS_0, LENGTH_UNITS
 
 DEFAULT_SIZE = (1600, 1200)
 AXES = ("x", "y", "z")
@@ -1144,7 +1144,7 @@ def write_view(results: Results, out: Path, size, clip: str | None) -> Path:
         "fields": [info for info, _ in fields],
     }
     blob = gzip.compress(b"".join(a.tobytes() for a in payload), compresslevel=6, mtime=0)
-    template = resources.files("solver").joinpath(VIEW_TEMPLATE).read_text()
+    template = resources.files("giantatom").joinpath(VIEW_TEMPLATE).read_text()
     html = template.replace("__HEADER__", json.dumps(header)).replace(
         "__PAYLOAD__", base64.b64encode(blob).decode()
     )

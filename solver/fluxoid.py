@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.backend import MPI, dolfinx, geometry, ufl
-from solver.case import Case, Hole
-from solver.domain import Domain
-from solver.errors import CaseError
-from solver.log import log
-from solver.units import E_CHARGE, HBAR
+from giantatom.backend import MPI, dolfinx, geometry, ufl
+from giantatom.case import Case, Hole
+from giantatom.domain import Domain
+from giantatom.errors import CaseError
+from giantatom.log import log
+from giantatom.units import E_CHARGE, HBAR
 
 FLUX_QUANTUM = math.pi * HBAR / abs(E_CHARGE)  # Phi_0 = h/(2|e|), Wb
 _BINS = 24  # azimuth sectors that must each hold some of the body around a hole

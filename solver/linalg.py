@@ -23,9 +23,9 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from solver.backend import PETSc, fem, ufl
-from solver.case import SolverSpec
-from solver.errors import SolveError
+from giantatom.backend import PETSc, fem, ufl
+from giantatom.case import SolverSpec
+from giantatom.errors import SolveError
 
 log = logging.getLogger("giantatom")
 

@@ -35,17 +35,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import meshes
-from solver import fluxoid
-from solver.backend import MPI, PETSc, dolfinx, fem, ufl
-from solver.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
-from solver.charge import field_values
-from solver.domain import Domain
-from solver.errors import SolveError
-from solver.linalg import REASONS, SolveStats, assemble_rhs, dirichlet_rhs
-from solver.log import log
-from solver.parallel import global_max
-from solver.units import MU_0
+from giantatom import fluxoid, meshes
+from giantatom.backend import MPI, PETSc, dolfinx, fem, ufl
+from giantatom.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
+from giantatom.charge import field_values
+from giantatom.domain import Domain
+from giantatom.errors import SolveError
+from giantatom.linalg import REASONS, SolveStats, assemble_rhs, dirichlet_rhs
+from giantatom.log import log
+from giantatom.parallel import global_max
+from giantatom.units import MU_0
 
 
 def curl_curl_form(domain: Domain, a, w, eps: fem.Constant) -> ufl.Form:

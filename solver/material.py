@@ -12,7 +12,7 @@ overrides n_s, that value enters rho_- and E_m; lambda alone enters B_s, v_0 and
 
 from dataclasses import dataclass
 
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E, MU_0
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E, MU_0
 
 
 def london_density(lambda_m: float) -> float:

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.backend import MPI, dolfinx
-from solver.domain import Domain
-from solver.errors import GiantAtomError
-from solver.fields import Field
-from solver.log import FORMATTER, log
-from solver.parallel import on_root
+from giantatom.backend import MPI, dolfinx
+from giantatom.domain import Domain
+from giantatom.errors import GiantAtomError
+from giantatom.fields import Field
+from giantatom.log import FORMATTER, log
+from giantatom.parallel import on_root
 
 
 class ResultsDir:

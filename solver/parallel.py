@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from solver.backend import MPI
-from solver.errors import GiantAtomError
+from giantatom.backend import MPI
+from giantatom.errors import GiantAtomError
 
 
 def wait_quietly(comm: MPI.Comm) -> None:

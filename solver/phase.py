@@ -9,10 +9,10 @@ closure, which is evaluated on the phase-corrected spin velocity).
 
 import numpy as np
 
-from solver.backend import MPI, dolfinx, fem, ufl
-from solver.case import SolverSpec
-from solver.domain import Domain
-from solver.linalg import SolveStats, SPDSolver, dirichlet_rhs
+from giantatom.backend import MPI, dolfinx, fem, ufl
+from giantatom.case import SolverSpec
+from giantatom.domain import Domain
+from giantatom.linalg import SolveStats, SPDSolver, dirichlet_rhs
 
 
 def pinned_outside(domain: Domain, V: fem.FunctionSpace) -> np.ndarray:

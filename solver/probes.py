@@ -7,10 +7,10 @@ field such as rho), else from a vacuum cell, else NaN (outside the outer sphere)
 
 import numpy as np
 
-import meshes
-from solver.backend import fem, geometry
-from solver.case import Case, Probe
-from solver.domain import Domain
+from giantatom import meshes
+from giantatom.backend import fem, geometry
+from giantatom.case import Case, Probe
+from giantatom.domain import Domain
 
 
 def probe_points(probe: Probe) -> np.ndarray:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from meshes.model import quality_warnings
-from solver import backend, charge, fields, magnetic, output, probes, spin
-from solver.backend import MPI
-from solver.case import Case
-from solver.domain import Domain, build_domain
-from solver.errors import CaseError
-from solver.log import StageTimer, log
-from solver.parallel import on_root, peak_memory
+from giantatom import backend, charge, fields, magnetic, output, probes, spin
+from giantatom.backend import MPI
+from giantatom.case import Case
+from giantatom.domain import Domain, build_domain
+from giantatom.errors import CaseError
+from giantatom.log import StageTimer, log
+from giantatom.meshes.model import quality_warnings
+from giantatom.parallel import on_root, peak_memory
 
 
 def _log_material(case: Case) -> None:
@@ -135,7 +135,7 @@ def _electric_report(e: dict | None) -> list[str]:
 def _figures(case: Case, path: Path) -> None:
     """The pictures (rank 0), drawn from the results just written; never fails the run."""
     try:
-        from solver import figures
+        from giantatom import figures
     except Exception as err:  # e.g. an install without a working VTK
         log.warning("figures: not drawn (%s: %s)", type(err).__name__, err)
         return
@@ -307,7 +307,7 @@ def _summary(case: Case, domain: Domain, dofs: int, sections: dict) -> dict:
 
 def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> dict:
     """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
-    from solver import thinlayer_output
+    from giantatom import thinlayer_output
 
     if case.electric.active:
         raise CaseError(

@@ -72,22 +72,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from solver import distance
-from solver.backend import dolfinx, fem, ufl
-from solver.case import Case
-from solver.charge import ChargeSolution
-from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
-from solver.log import log
-from solver.magnetic import MagneticSolution
-from solver.material import Material
-from solver.parallel import global_max, global_min
-from solver.phase import (
+from giantatom import distance
+from giantatom.backend import dolfinx, fem, ufl
+from giantatom.case import Case
+from giantatom.charge import ChargeSolution
+from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
+from giantatom.log import log
+from giantatom.magnetic import MagneticSolution
+from giantatom.material import Material
+from giantatom.parallel import global_max, global_min
+from giantatom.phase import (
     GradientProjection,
     phase_degree,
     relative_size,
     surface_values,
 )
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
 SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
 

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from solver.case import Case, SweepParameter, parse_case
-from solver.errors import CaseError, GiantAtomError, SweepError
-from solver.log import log
-from solver.units import parse_length
+from giantatom.case import Case, SweepParameter, parse_case
+from giantatom.errors import CaseError, GiantAtomError, SweepError
+from giantatom.log import log
+from giantatom.units import parse_length
 
 
 @dataclass
@@ -234,7 +234,7 @@ def numeric(value: Any) -> tuple[float, str] | None:
             metres, unit = parse_length(value)
         except ValueError:
             return None
-        from solver.units import LENGTH_UNITS
+        from giantatom.units import LENGTH_UNITS
 
         return metres / LENGTH_UNITS[unit], unit
     return None
@@ -331,8 +331,8 @@ class SweepRecord:
 
 def run_sweep(case: Case, comm, out_dir: Path | None = None) -> Path:
     """Run every member of a sweep, one after the other on all ranks of ``comm``."""
-    from solver.parallel import on_root
-    from solver.run import run_case
+    from giantatom.parallel import on_root
+    from giantatom.run import run_case
 
     all_members = members(case)
     folder = Path(out_dir or case.output.dir).resolve()

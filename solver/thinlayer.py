@@ -53,7 +53,7 @@ charged like a perfect conductor of the same shape in the field of the others' r
   centres and in the gap, surface density within 0.1% of rho_-), where one phi0 of both bodies'
   rho0 gave 0.096 E_m at the centres and a surface density from 0.54 to 1.17 rho_-.
 
-Spin. In the layer E - E0 = E_layer exp(-k d/lambda), which solver.spin turns into
+Spin. In the layer E - E0 = E_layer exp(-k d/lambda), which giantatom.spin turns into
 v_sigma - v_sigma0; at the surface |v| = |e| lambda |s x E_layer| / (m_e c). To leading order
 E_layer = (sigma/eps0) n, so sigma x (E - E0) is tangential: its normal part, from the
 tangential part of E_layer (relative order lambda/L), and the phase term grad chi_sigma of the
@@ -96,16 +96,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import meshes
-from solver import fluxoid, spin
-from solver.backend import MPI, fem, ufl
-from solver.case import Case
-from solver.charge import BodyWeights, case_totals, centroids, electric_field
-from solver.domain import Domain
-from solver.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
-from solver.log import log
-from solver.parallel import global_max, global_min
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, MU_0
+from giantatom import fluxoid, meshes, spin
+from giantatom.backend import MPI, fem, ufl
+from giantatom.case import Case
+from giantatom.charge import BodyWeights, case_totals, centroids, electric_field
+from giantatom.domain import Domain
+from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
+from giantatom.log import log
+from giantatom.parallel import global_max, global_min
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, MU_0
 
 # The nodes of a quadratic triangle on every surface facet, in VTK order: vertices, then the
 # midpoints of edges 01, 12, 20 (reference coordinates of the facet).
@@ -853,7 +852,7 @@ def reference_velocity(sol: ThinLayerSolution, sigma_axis: np.ndarray, n_s: floa
 def solve_spin(
     sol: ThinLayerSolution, case: Case, vector_potential: np.ndarray | None
 ) -> ThinLayerSpin:
-    """The spin velocities at the surface from E - E0 (and A) in the layer (solver.spin)."""
+    """The spin velocities at the surface from E - E0 (and A) in the layer (giantatom.spin)."""
     axis = np.array(case.spin.axis)
     lam, n_s = sol.domain.lambda_m, case.material.n_s
     zero = np.zeros_like(sol.E_layer)

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from solver import fields, output, probes, spin, thinlayer
-from solver.backend import ufl
-from solver.case import Case
-from solver.distance import p2_triangle
-from solver.domain import Domain
-from solver.fields import Field, FieldSpaces
-from solver.log import StageTimer, log
-from solver.thinlayer import ThinLayerMagnetic, ThinLayerSolution, ThinLayerSpin
-from solver.units import E_CHARGE, EPS_0, MU_0
+from giantatom import fields, output, probes, spin, thinlayer
+from giantatom.backend import ufl
+from giantatom.case import Case
+from giantatom.distance import p2_triangle
+from giantatom.domain import Domain
+from giantatom.fields import Field, FieldSpaces
+from giantatom.log import StageTimer, log
+from giantatom.thinlayer import ThinLayerMagnetic, ThinLayerSolution, ThinLayerSpin
+from giantatom.units import E_CHARGE, EPS_0, MU_0
 
 VTK_QUADRATIC_TRIANGLE = 22
 

@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from solver.units import EPS_0, MU_0
+from giantatom.units import EPS_0, MU_0
 
 LAMBDA = 1e-6  # m: the test cases use lambda = 1 um and lengths in um
 

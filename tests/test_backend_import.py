@@ -1,4 +1,4 @@
-"""solver.backend imports a DOLFINx that has no ``dolfinx_solver`` module (conda, Spack, the
+"""giantatom.backend imports a DOLFINx that has no ``dolfinx_solver`` module (conda, Spack, the
 containers/ images), and still imports that module first where it exists (the PyPI wheel)."""
 
 import json
@@ -31,7 +31,7 @@ except ImportError:
 NoWheel.attempts = 0
 
 from mpi4py import MPI
-import solver.backend as backend
+import giantatom.backend as backend
 
 mesh = backend.mesh.create_unit_cube(backend.MPI.COMM_WORLD, 2, 2, 2)
 V = backend.fem.functionspace(mesh, ("Lagrange", 2))
@@ -59,7 +59,7 @@ def test_backend_without_dolfinx_solver():
 
 def test_only_the_backend_imports_the_stack():
     """``dolfinx_solver`` must be imported before DOLFINx: every module takes DOLFINx, PETSc,
-    MPI and UFL from solver.backend, none imports them itself (``import dolfinx.plot`` in
+    MPI and UFL from giantatom.backend, none imports them itself (``import dolfinx.plot`` in
     solver/output.py once could load DOLFINx first)."""
     import re
 

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from conftest import body_case, sphere
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.charge import solve_charge, summarize
-from solver.domain import build_domain
-from solver.fields import FieldSpaces
-from solver.probes import sample
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.charge import solve_charge, summarize
+from giantatom.domain import build_domain
+from giantatom.fields import FieldSpaces
+from giantatom.probes import sample
 
 MESH = {"surface_size": 0.4, "layer": 3.0, "far_field": 3.0}
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from solver.case import load_case, parse_case
-from solver.errors import CaseError
+from giantatom.case import load_case, parse_case
+from giantatom.errors import CaseError
 
 ROOT = Path(__file__).resolve().parents[1]
 

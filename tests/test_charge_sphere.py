@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import giantatom, load_summary, sphere_case, write_case
-from solver.material import Material
+from giantatom.material import Material
 
 LAMBDA = 1e-6  # the test cases use lambda = 1 um and lengths in um
 R = 4.0

@@ -159,7 +159,7 @@ def test_run_warns_and_goes_on(tmp_path):
 
 
 def test_quality_warnings():
-    from meshes.model import QUALITY_MIN, QUALITY_P1, MeshReport, quality_warnings
+    from giantatom.meshes.model import QUALITY_MIN, QUALITY_P1, MeshReport, quality_warnings
 
     def report(worst: float, p1: float | None) -> MeshReport:
         return MeshReport(1, {}, 1, 2, 0.1, 1.0, worst, 0.8, [0, 0, 0], 1.0, 2.0, quality_p1=p1)
@@ -175,7 +175,7 @@ def test_quality_warnings():
 
 CRASH_ON_RANK_1 = """
 import sys
-from solver import cli, run
+from giantatom import cli, run
 
 def crash(case, comm, out=None):
     if comm.rank == 1:

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import sphere_case
-from solver import spin
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.charge import solve_charge, summarize
-from solver.domain import build_domain
+from giantatom import spin
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.charge import solve_charge, summarize
+from giantatom.domain import build_domain
 
 
 def solve(text: str):

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from conftest import sphere_case
-from solver.backend import MPI, ufl
-from solver.case import parse_case
-from solver.charge import solve_charge
-from solver.domain import build_domain
+from giantatom.backend import MPI, ufl
+from giantatom.case import parse_case
+from giantatom.charge import solve_charge
+from giantatom.domain import build_domain
 
 R = 2.0
 

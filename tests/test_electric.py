@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from conftest import body_case, giantatom, sphere, write_case
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.charge import solve_charge, summarize
-from solver.domain import build_domain
-from solver.fields import FieldSpaces
-from solver.probes import sample
-from solver.units import EPS_0
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.charge import solve_charge, summarize
+from giantatom.domain import build_domain
+from giantatom.fields import FieldSpaces
+from giantatom.probes import sample
+from giantatom.units import EPS_0
 
 LAMBDA = 1e-6  # m: the test cases' lambda = 1 um
 

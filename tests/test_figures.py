@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from conftest import giantatom
-from solver import figures
-from solver.case import parse_case
-from solver.cli import main
-from solver.errors import CaseError
+from giantatom import figures
+from giantatom.case import parse_case
+from giantatom.cli import main
+from giantatom.errors import CaseError
 
 pyvista = pytest.importorskip("pyvista")
 Image = pytest.importorskip("PIL.Image")

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from conftest import body_case
-from solver.case import parse_case
-from solver.errors import CaseError
-from solver.units import HBAR, MU_0
+from giantatom.case import parse_case
+from giantatom.errors import CaseError
+from giantatom.units import HBAR, MU_0
 
 LAMBDA = 1e-6
 PHI_0 = math.pi * HBAR / 1.602176634e-19  # h/(2|e|), Wb
@@ -157,9 +157,9 @@ def test_holes_are_checked_on_the_mesh():
     """A plate with a through hole and a blind hole (coarse thin-layer mesh): the surface has
     genus 1; the through hole is a hole, the blind one is left out, or, given a fluxoid, is an
     error naming its table."""
-    from solver import fluxoid
-    from solver.backend import MPI
-    from solver.domain import build_domain
+    from giantatom import fluxoid
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain
 
     thin = '[model]\nkind = "thin-layer"\nresolution = 0.3\norder = 1\n'
     case = parse_case(body_case(PLATE, far_field=3, extra=thin), Path("/tmp/plate.toml"))
@@ -205,7 +205,7 @@ fluxoid = {quanta}
 def profile(domain, sol, radii: np.ndarray, heights, azimuths: int):
     """B_z and J_theta along radii, averaged over azimuths and heights (averaging the
     element-scale ripple of the pointwise N1curl field)."""
-    from solver import fields, probes
+    from giantatom import fields, probes
 
     spaces = fields.FieldSpaces(domain, 2)
     columns = fields.probe_columns(fields.magnetic_fields(sol, spaces))
@@ -231,9 +231,9 @@ def test_hollow_cylinder_with_one_flux_quantum():
     exp(-2.4 z/a) and are nil at mid-height. N1curl degree 1, surface_size 0.35 (206k cells,
     about a minute). Measured: hole field -0.18 %, outside -1.2 %, J_theta across the wall
     within 1.3 % of its largest value (mean over 36 azimuths and 5 heights, z = -2 .. 2)."""
-    from solver import fluxoid, magnetic
-    from solver.backend import MPI
-    from solver.domain import build_domain
+    from giantatom import fluxoid, magnetic
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain
 
     case = parse_case(tube(1), Path("/tmp/tube.toml"))
     assert case.magnetic.active and not any(case.magnetic.applied_field)
@@ -283,9 +283,9 @@ def ring_case(quanta: int, model: str, major=MAJOR, minor=MINOR, field=B_APPLIED
 def ring_states(models=("thin", "full"), **geometry) -> dict:
     """Magnetic summaries {(model, n)} of the torus for n = 0 and n = 1, each model on one
     mesh (the fluxoid does not change the mesh)."""
-    from solver import magnetic, thinlayer
-    from solver.backend import MPI
-    from solver.domain import build_domain
+    from giantatom import magnetic, thinlayer
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain
 
     results = {}
     for model in models:

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.domain import build_domain
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.domain import build_domain
 
 ROOT = Path(__file__).resolve().parents[1]
 PI = math.pi

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from conftest import body_case, giantatom, load_summary, sphere, write_case
-from solver.case import parse_case
-from solver.errors import CaseError
-from solver.units import MU_0
+from giantatom.case import parse_case
+from giantatom.errors import CaseError
+from giantatom.units import MU_0
 
 LAMBDA = 1e-6
 B0 = 0.01  # T
@@ -50,9 +50,9 @@ def magnetic_case(
 
 def solve(text: str):
     """Mesh and solve the magnetic sector of a case in this process."""
-    from solver import magnetic
-    from solver.backend import MPI
-    from solver.domain import build_domain
+    from giantatom import magnetic
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain
 
     case = parse_case(text, Path("magnetic.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
@@ -115,7 +115,7 @@ lambda = "1 um"
 def test_eps_is_bounded_with_the_outer_radius():
     """The vacuum regularisation biases the moment by about 0.08 eps (R_out/lambda)^2: the
     bound is on eps (R_out/lambda)^2; the default eps is capped to meet it."""
-    from solver.case import EPS_R2_BOUND, vacuum_eps
+    from giantatom.case import EPS_R2_BOUND, vacuum_eps
 
     default = parse_case(magnetic_case(sphere(3)), Path("c.toml")).magnetic
     assert not default.eps_given
@@ -158,7 +158,7 @@ def small_sphere():
 
 
 def test_linearity_and_rotation(small_sphere):
-    from solver import magnetic
+    from giantatom import magnetic
 
     case, domain, sol = small_sphere
     doubled = magnetic.solve_magnetic(with_field(case, (0, 0, 2 * B0)), domain)
@@ -174,7 +174,7 @@ def test_linearity_and_rotation(small_sphere):
 def test_uniform_boundary_is_the_truncated_problem(small_sphere):
     """boundary = "uniform" (n x A = n x A_applied on the outer sphere) clamps the normal field
     there and enlarges the moment by the factor derived below; "dipole" removes that error."""
-    from solver import magnetic
+    from giantatom import magnetic
 
     case, domain, sol = small_sphere
     uniform = dataclasses.replace(case.magnetic, boundary="uniform")
@@ -198,7 +198,7 @@ BODIES = [
 
 @pytest.mark.parametrize(("body", "direction"), BODIES)
 def test_current_stays_inside(body, direction):
-    from solver import magnetic
+    from giantatom import magnetic
 
     field = B0 * np.array(direction) / np.linalg.norm(direction)
     _case, _domain, sol = solve(magnetic_case(body, field=field))
@@ -228,7 +228,7 @@ def test_field_decays_exponentially_at_a_flat_face():
     with 1-lambda elements: a single line is within about 5 %). Measured: decay lengths 1.013
     (B) and 0.998 (J) lambda, J(0) mu0 lambda / B(0) = 1.010; the other faces, 4.5 and 7
     lambda away, pull the decay length of B up by about 1 % (1.035 with a 12-lambda face)."""
-    from solver import fields, probes
+    from giantatom import fields, probes
 
     _case, domain, sol = solve(
         magnetic_case(

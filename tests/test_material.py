@@ -2,8 +2,8 @@
 
 import pytest
 
-from solver.material import Material, london_density
-from solver.units import E_CHARGE, parse_length
+from giantatom.material import Material, london_density
+from giantatom.units import E_CHARGE, parse_length
 
 
 def test_check_numbers_lambda_40nm():

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 
 from conftest import body_case, giantatom, load_summary, write_case
-from solver.case import parse_case
-from solver.errors import CaseError
-from solver.units import C_LIGHT, E_CHARGE, EPS_0, M_E
+from giantatom.case import parse_case
+from giantatom.errors import CaseError
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, M_E
 
 LAMBDA = 1e-6
 R_SPHERE = 8.0
@@ -53,9 +53,9 @@ def case_text(
 
 def solve(text: str, *, with_field: bool = False):
     """Mesh and solve the charge (and magnetic) sector in this process; the spin sector."""
-    from solver import charge, magnetic, spin
-    from solver.backend import MPI
-    from solver.domain import build_domain
+    from giantatom import charge, magnetic, spin
+    from giantatom.backend import MPI
+    from giantatom.domain import build_domain
 
     case = parse_case(text, Path("spin.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
@@ -66,7 +66,7 @@ def solve(text: str, *, with_field: bool = False):
 
 def sample(sol, exprs: dict, points: np.ndarray) -> dict[str, np.ndarray]:
     """Vector expressions (body values, zero in vacuum) at points (lambda units), (n, 3) each."""
-    from solver import fields, probes
+    from giantatom import fields, probes
 
     spaces = fields.FieldSpaces(sol.domain, 2)
     columns = []
@@ -111,7 +111,7 @@ B_APPLIED = 2e-5  # T, along the spin axis z (B_s = 1.65e-4 T at lambda = 1 um)
 @pytest.fixture(scope="module")
 def sphere():
     """R = 8 lambda, spin axis z, field B_APPLIED along z (zero-field quantities drop A, B)."""
-    from solver import spin
+    from giantatom import spin
 
     text = case_text(
         f'shape = "sphere"\nradius = {R_SPHERE}',
@@ -252,7 +252,7 @@ def test_field_along_the_axis_shifts_the_spins_and_stops_one(sphere):
 def test_charge_sector_recovered(sphere):
     """Eq. 64: J_+ + J_- is the London current, (A_+ + A_-)/2 = A, (phi_+ + phi_-)/2 = phi - phi0
     and rho_+ + rho_- = rho, to rounding (with the field on)."""
-    from solver.backend import ufl
+    from giantatom.backend import ufl
 
     _, sol, _ = sphere
     charge, magnetic, domain = sol.charge, sol.magnetic, sol.domain
@@ -370,7 +370,7 @@ def cube():
 
 def normal_fraction(sol, v) -> float:
     """int |v . n| dS / int |v| dS over the body surface, v from the body side."""
-    from solver.backend import ufl
+    from giantatom.backend import ufl
 
     domain = sol.domain
     ind, n = domain.body_indicator, ufl.FacetNormal(domain.mesh)
@@ -388,8 +388,8 @@ def test_cube_spin_current_stays_inside(cube):
     divergence-free: no gradient part (spin.flow_leaks; the reference flow s x grad d_h is
     divergence-free cell by cell with continuous normal part, exactly). Before the fix the
     normal fractions were 0.19 (shift), 0.24 (reference flow s x E0_hat), 0.14 (total)."""
-    from solver import spin
-    from solver.units import E_CHARGE, M_E
+    from giantatom import spin
+    from giantatom.units import E_CHARGE, M_E
 
     _, _, sol = cube
     shift = sol.velocity_shift(1, applied=False)
@@ -501,7 +501,7 @@ class _Lines(list):
     def __enter__(self):
         import logging
 
-        from solver.log import log
+        from giantatom.log import log
 
         self.handler = logging.Handler()
         self.handler.emit = lambda record: self.append((record.levelname, record.getMessage()))
@@ -511,14 +511,14 @@ class _Lines(list):
         return self
 
     def __exit__(self, *exc):
-        from solver.log import log
+        from giantatom.log import log
 
         log.removeHandler(self.handler)
         log.setLevel(self.level)
 
 
 def test_local_stop_field_formula_and_mask():
-    from solver import spin
+    from giantatom import spin
 
     u0 = np.array([[10.0, 0, 0], [10.0, 0, 0], [0, 5.0, 0], [0.1, 0, 0], [3.0, 4.0, 0]])
     # w per tesla: slows the first (stops at 10^2/(10*2) = 5 T), speeds the second up, turns
@@ -535,8 +535,8 @@ def test_local_stop_field_formula_and_mask():
 def test_stop_field_minimum_and_its_warning():
     """The minimum over both spins and the samples, where it is, and a warning when the applied
     field reaches it; none below it."""
-    from solver import spin
-    from solver.backend import MPI
+    from giantatom import spin
+    from giantatom.backend import MPI
 
     positions = np.array([[1.0, 0, 0], [0, 2.0, 0], [0, 0, 3.0]])  # lambda
     u0 = np.array([[0, 10.0, 0], [8.0, 0, 0], [0, 0.2, 0]])

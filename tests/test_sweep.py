@@ -8,10 +8,10 @@ import exact_sphere
 import pytest
 
 from conftest import ROOT, giantatom, sphere_case, write_case
-from solver.case import parse_case
-from solver.errors import CaseError
-from solver.material import Material
-from solver.sweep import dump_toml, members
+from giantatom.case import parse_case
+from giantatom.errors import CaseError
+from giantatom.material import Material
+from giantatom.sweep import dump_toml, members
 
 TWO_BODIES = (ROOT / "cases" / "two_bodies.toml").read_text()
 

@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 
 from conftest import body_case, giantatom, load_summary, sphere, write_case
-from solver import thinlayer
-from solver.backend import MPI
-from solver.case import parse_case
-from solver.domain import build_domain
-from solver.errors import CaseError
-from solver.material import Material
+from giantatom import thinlayer
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.domain import build_domain
+from giantatom.errors import CaseError
+from giantatom.material import Material
 
 LAMBDA = 1e-6  # lambda = 1 um, lengths in um
 SIZES = (10.0, 30.0, 100.0, 1000.0)
@@ -205,8 +205,8 @@ def test_two_neutral_spheres_do_not_feel_each_other():
     rho_-, E = 0 at both centres and in the gap, rho0 of the isolated sphere. (With one phi0
     of both bodies' rho0: |E| = 0.096 E_m at the centres and the surface density 0.54 to 1.17
     rho_-.) Measured: 1e-6 E_m, surface density within 0.1%."""
-    from solver import probes, thinlayer_output
-    from solver.fields import FieldSpaces
+    from giantatom import probes, thinlayer_output
+    from giantatom.fields import FieldSpaces
 
     R, D = 30.0, 100.0
     material = Material(LAMBDA)
@@ -342,7 +342,7 @@ points = 81
     assert {"surface.png", "spin.png", "charge.png"} <= {
         p.name for p in (out / "figures").iterdir()
     }
-    from solver.figures import load_results
+    from giantatom.figures import load_results
 
     layer = load_results(out).surface_with("rho", "surface_charge")
     assert np.mean(layer.point_data["rho"]) == pytest.approx(m["rho_minus_C_m3"], rel=0.01)
