@@ -896,7 +896,10 @@ class ThinLayerMagnetic:
             - sum(
                 float(b) * ufl.grad(p) for b, p in zip(self.applied, self.potentials, strict=True)
             )
-            + sum(float(i) * b for i, b in zip(self.currents, self.ring_fields, strict=True))
+            + sum(
+                (float(i) * b for i, b in zip(self.currents, self.ring_fields, strict=True)),
+                ufl.as_vector([0.0, 0.0, 0.0]),  # a body without holes: no ring fields
+            )
         )
 
     def surface_current(self, normals: np.ndarray) -> np.ndarray:
