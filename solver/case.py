@@ -391,9 +391,9 @@ class Probe(Checked):
 class Case(Checked):
     """A whole case. ``name`` names the results (results/<name>); ``path`` is the case file it
     was read from (for a case built in Python: <name>.toml in the current directory, the
-    directory its relative paths are taken from); ``text`` is the case file as run (for a case
-    built in Python, its ``to_toml()``). ``sweep``: [sweep] as {key: [values]} (README
-    "Parameter sweeps") or SweepParameter objects."""
+    directory its relative paths are taken from); ``source`` is the text of the case file it was
+    read from (``text``: that, or for a case built in Python its ``to_toml()``). ``sweep``:
+    [sweep] as {key: [values]} (README "Parameter sweeps") or SweepParameter objects."""
 
     material: Material = param(instance(Material, 'a Material(lambda_="40 nm")'))
     geometry: Geometry = param(instance(Geometry, "a Geometry"))
@@ -409,7 +409,7 @@ class Case(Checked):
     sweep: tuple[SweepParameter, ...] = ()
     name: str = param(string(), "case")
     path: Path | None = field(default=None, compare=False)
-    text: str = field(default="", compare=False, repr=False)
+    source: str | None = field(default=None, compare=False, repr=False)  # the case file's text
 
     def validate(self) -> None:
         if self.path is None:
@@ -428,8 +428,11 @@ class Case(Checked):
         if isinstance(self.sweep, Mapping):
             bodies = {"geometry": {"body": [{}] * len(self.geometry.bodies)}}
             self._set("sweep", sweep_parameters(self.sweep, bodies))
-        if not self.text:
-            self._set("text", self.to_toml())
+
+    @property
+    def text(self) -> str:
+        """The case file as run: the text read, or for a case built in Python its to_toml()."""
+        return self.source if self.source is not None else self.to_toml()
 
     @property
     def lambda_text(self) -> str:

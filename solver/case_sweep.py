@@ -5,6 +5,7 @@ A [sweep] key is a full dotted case-file path (``geometry.body[2].radius``,
 in a case with one body); see README "Parameter sweeps".
 """
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -77,10 +78,15 @@ def sweep_key(label: str, raw: dict) -> str:
         return f"geometry.body[1].{label.removeprefix('geometry.body.')}"
     section = label.split(".")[0].split("[")[0]
     if "." not in label or section not in SECTIONS or section in _NOT_SWEPT:
-        known = ", ".join(sorted(_SWEEP_ALIASES) + _BODY_KEYS)
+        known = sorted(_SWEEP_ALIASES) + _BODY_KEYS
+        near = difflib.get_close_matches(label, known, n=1)
         raise CaseError(
-            f'cannot be swept: use a dotted case-file key like "mesh.surface_size" or '
-            f'"geometry.body[2].radius" ([output], [[probe]] are not swept), or one of {known}',
+            "cannot be swept"
+            + (f"; did you mean {near[0]!r}?" if near else "")
+            + ' (use a dotted case-file key like "mesh.surface_size" or "geometry.body[2].radius"'
+            + " ([output], [[probe]] are not swept), or one of "
+            + ", ".join(known)
+            + ")",
             key,
         )
     return label

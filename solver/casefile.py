@@ -231,7 +231,7 @@ def read_case(text: str, path: Path) -> Case:
             sweep=sweep,
             name=path.stem,
             path=path,
-            text=text,
+            source=text,
         )
 
 
@@ -262,7 +262,10 @@ def _changed(obj: Any, directory: Path | None, skip: tuple[str, ...] = ()) -> di
 
 
 def _shape_table(shape: Shape, directory: Path | None) -> dict:
-    return {"shape": shape.kind, **_changed(shape, directory)}
+    """The shape's own keys first, then where it stands."""
+    placed = _changed(shape, directory)
+    where = {k: placed.pop(k) for k in ("center", "rotate") if k in placed}
+    return {"shape": shape.kind, **placed, **where}
 
 
 def _hole_table(hole: Hole, shape: Shape) -> dict:

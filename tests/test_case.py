@@ -306,3 +306,9 @@ def test_misspelled_key_suggests_the_right_one(edit, key, near):
     with pytest.raises(CaseError, match=f"did you mean '{near}'") as info:
         parse(edit)
     assert info.value.key == key
+
+
+def test_misspelled_sweep_key_suggests_the_right_one():
+    with pytest.raises(CaseError, match="did you mean 'lambda'") as info:
+        parse(GOOD + '[sweep]\nlamda = ["30 nm"]\n')
+    assert info.value.key == "sweep.lamda"
