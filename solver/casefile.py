@@ -102,15 +102,20 @@ def _only(raw: dict, allowed: list[str] | tuple[str, ...], path: str, what: str 
             raise CaseError(message + hint, _join(path, name))
 
 
+def _make(cls: type, args: dict, path: str, missing: str = "is required") -> Any:
+    """``cls(**args)``, its errors named under ``path``; absent keys take the defaults."""
+    for f in fields(cls):
+        if f.init and f.default is MISSING and f.name not in args:
+            raise CaseError(missing, _join(path, f.name))
+    with at(path):
+        return cls(**args)
+
+
 def _spec(cls: type, raw: Any, path: str) -> Any:
-    """A spec object from its table: the keys are its fields; absent keys take its defaults."""
+    """A spec object from its table: the keys are its fields."""
     raw = _table(raw, path)
     _only(raw, _keys(cls), path)
-    for f in fields(cls):
-        if f.init and f.default is MISSING and f.name not in raw:
-            raise CaseError("is required", _join(path, f.name))
-    with at(path):
-        return cls(**raw)
+    return _make(cls, raw, path)
 
 
 def _shape(raw: dict, path: str, base: Path, extra: tuple[str, ...]) -> Shape:
@@ -122,13 +127,9 @@ def _shape(raw: dict, path: str, base: Path, extra: tuple[str, ...]) -> Shape:
     cls = SHAPE_CLASSES[kind]
     _only(raw, ["shape", *_keys(cls), *extra], path, f"is not a key of shape {kind!r}")
     args = {k: v for k, v in raw.items() if k in _keys(cls)}
-    for f in fields(cls):
-        if f.init and f.default is MISSING and f.name not in raw:
-            raise CaseError(f"is required for shape {kind!r}", _join(path, f.name))
     if isinstance(args.get("path"), str):
         args["path"] = base / args["path"]
-    with at(path):
-        return cls(**args)
+    return _make(cls, args, path, f"is required for shape {kind!r}")
 
 
 def _hole(raw: dict, path: str, cut: int) -> list[Hole]:
