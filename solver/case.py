@@ -39,9 +39,6 @@ from giantatom.case_fields import (
     vector,
 )
 from giantatom.case_shapes import (
-    CAD_SUFFIXES,
-    HOLE_KEYS,
-    SHAPE_CLASSES,
     SHAPES,
     Body,
     Box,
@@ -54,23 +51,19 @@ from giantatom.case_shapes import (
     Shape,
     Sphere,
     Torus,
-    rotated,
 )
-from giantatom.case_sweep import SweepParameter, sweep_key, sweep_parameters
+from giantatom.case_sweep import SweepParameter, sweep_parameters
+from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
 from giantatom.units import parse_length
 
+# The public names (giantatom re-exports them); the checks and bounds below them are the
+# solver's own (vacuum_eps, check_mesh_file, check_lambda_resolution, EPS_*, PIXELS, ...).
 __all__ = [
-    "CAD_SUFFIXES",
     "CLOSURES",
-    "EPS_BIAS",
-    "EPS_R2_BOUND",
     "FIGURES",
-    "HOLE_KEYS",
-    "PIXELS",
     "SHAPES",
-    "SHAPE_CLASSES",
     "Body",
     "Box",
     "Case",
@@ -97,14 +90,8 @@ __all__ = [
     "SweepParameter",
     "Torus",
     "Vector",
-    "check_lambda_resolution",
-    "check_mesh_file",
     "load_case",
     "parse_case",
-    "rotated",
-    "sweep_key",
-    "vacuum_eps",
-    "valid_pixels",
 ]
 
 CLOSURES = ("surface-mean", "max-field", "rho0", "spin-speed")
