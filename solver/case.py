@@ -99,9 +99,22 @@ class Body:
 
 
 @dataclass(frozen=True)
+class Electrode:
+    """An ideal normal conductor (docs/formulation.md section 4): held at ``potential`` (V), or
+    ``floating`` with a given ``charge`` (C); exactly one of the two."""
+
+    name: str
+    shape: Shape
+    potential: float | None = None
+    floating: bool = False
+    charge: float = 0.0
+
+
+@dataclass(frozen=True)
 class Geometry:
     unit: str
     bodies: tuple[Body, ...]
+    electrodes: tuple[Electrode, ...] = ()
 
     @property
     def unit_m(self) -> float:
@@ -513,6 +526,32 @@ def _parse_body(t: _Table, index: int, base_dir: Path) -> Body:
     return Body(name=name, shape=shape, subtract=tuple(holes), net_charge=net_charge, holes=found)
 
 
+def _parse_electrodes(tables: list[_Table], base_dir: Path, bodies: list[Body]):
+    """[[geometry.electrode]]: a shape and either ``potential`` or ``floating`` (+ ``charge``)."""
+    electrodes = []
+    for k, t in enumerate(tables):
+        shape = _parse_shape(t, base_dir, extra_keys=("name", "potential", "floating", "charge"))
+        potential = t.number("potential")
+        floating = t.boolean("floating", False)
+        if (potential is None) == (not floating):
+            which = "potential" if potential is not None else "floating"
+            raise CaseError(
+                "give either potential (V, held) or floating = true (with a charge), not both "
+                "and not neither",
+                t.key(which),
+            )
+        if t.has("charge") and not floating:
+            raise CaseError("is only for a floating electrode", t.key("charge"))
+        charge = t.number("charge", 0.0)
+        name = t.string("name", f"electrode{k + 1}")
+        t.done()
+        electrodes.append(Electrode(name, shape, potential, floating, charge))
+    names = [b.name for b in bodies] + [e.name for e in electrodes]
+    if len(set(names)) != len(names):
+        raise CaseError("body and electrode names must be unique", "geometry.electrode")
+    return tuple(electrodes)
+
+
 def _parse_material(t: _Table) -> tuple[Material, str]:
     text = t.get("lambda")
     if text is None:
@@ -539,7 +578,8 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
             f"{unit!r} is not a length unit (use one of {', '.join(LENGTH_UNITS)})", t.key("unit")
         )
     bodies = [_parse_body(b, i + 1, base_dir) for i, b in enumerate(t.tables("body"))]
-    t.done("unit, body")
+    electrodes = _parse_electrodes(t.tables("electrode"), base_dir, bodies)
+    t.done("unit, body, electrode")
     if not bodies:
         raise CaseError("at least one [[geometry.body]] is required", t.key("body"))
     names = [b.name for b in bodies]
@@ -553,7 +593,7 @@ def _parse_geometry(t: _Table, base_dir: Path, total_charge: float) -> Geometry:
                 "charge.net_charge",
             )
         bodies[0] = replace(bodies[0], net_charge=total_charge)
-    return Geometry(unit=unit, bodies=tuple(bodies))
+    return Geometry(unit=unit, bodies=tuple(bodies), electrodes=electrodes)
 
 
 def _parse_mesh(t: _Table, base_dir: Path, kind: str = "full") -> MeshSpec:
