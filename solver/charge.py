@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from giantatom import meshes
+from giantatom import electrodes, meshes
 from giantatom.backend import PETSc, fem, ufl
 from giantatom.case import Case
 from giantatom.domain import Domain
-from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs
+from giantatom.electrodes import ElectrodeConditions, electrode_conditions
+from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from giantatom.log import log
 from giantatom.parallel import global_max, global_min
 from giantatom.phase import GradientProjection, phase_degree
@@ -220,6 +221,7 @@ class ChargeSolution:
     poisson_residual: float = 0.0  # ||A phi - b|| / ||b|| of Poisson's equation for rho
     phase_projection: GradientProjection | None = None  # the closure's, for the spin sector
     field_response: FieldResponse | None = None  # the answer to an applied field
+    electrodes: dict = field(default_factory=dict)  # electrodes.summary's entries
     response: list[tuple[float, fem.Function]] = field(default_factory=list)  # its rho terms
 
     @property
@@ -355,7 +357,12 @@ def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:
 
 
 def _poisson_residual(
-    sol: ChargeSolution, operator: PETSc.Mat, far_loads: list, charges: np.ndarray
+    sol: ChargeSolution,
+    operator: PETSc.Mat,
+    far_loads: list,
+    charges: np.ndarray,
+    conditions: ElectrodeConditions | None = None,
+    form: fem.Form | None = None,
 ) -> float:
     """||A phi - b|| / ||b|| for Poisson's equation with the full density and the far-field
     data of the bodies' net charges (``far_loads``, ``charges`` in C/m^3 lambda^3): the check
@@ -380,6 +387,8 @@ def _poisson_residual(
                 domain.constant(sol.scale * p) * (-n[i]) * domain.robin**3 / (4 * np.pi) * w * ds
             )
         b.axpy(1.0, assemble_rhs(fem.form(data)))
+    if conditions:  # phi is the electrodes' potentials on their surfaces
+        electrodes.lift(b, form, conditions, sol.phi)
     r = b.duplicate()
     operator.mult(sol.phi.x.petsc_vec, r)
     r.axpy(-1.0, b)
@@ -467,10 +476,16 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     weights = BodyWeights(domain, V)
     volumes, areas = weights.volumes(), weights.areas()
     far_loads = [point_charge_load(domain, w, c) for c in centroids(domain)]
+    # Every piece is solved with the electrodes grounded; their potentials add on top
+    # (electrodes.py). Without electrodes there are no conditions.
+    conditions = electrode_conditions(domain, V)
+    bcs = conditions.bcs if conditions else None
 
     # Screened: u_k and the far-field responses D_m; then Poisson: P_b; then (several bodies)
     # screened again: Y_b. One matrix and one multigrid hierarchy, reassembled in between.
-    solver = SPDSolver(screening_form(domain, u, w), "charge", case.solver, stats, p_multigrid=True)
+    solver = SPDSolver(
+        screening_form(domain, u, w), "charge", case.solver, stats, bcs=bcs, p_multigrid=True
+    )
     profiles = [
         solver.solve(b, f"screening profile {name}")
         for b, name in zip(weights.volume, names, strict=True)
@@ -482,7 +497,13 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     field_pieces = None
     if case.electric.active:
         applied = applied_potential(domain, V, case.electric.applied_field)
-        load = assemble_rhs(fem.form(applied * w * quadrature(domain.dx_bodies, case.mesh.order)))
+        load = fem.form(applied * w * quadrature(domain.dx_bodies, case.mesh.order))
+        if conditions:  # Y_A = A on the electrodes: the applied field's piece A - Y_A is 0 there
+            conditions.set(function=applied)
+            load = dirichlet_rhs(solver, load)
+            conditions.set()
+        else:
+            load = assemble_rhs(load)
         screened = solver.solve(load, "screening of the applied field")
         load.destroy()
         dipoles = []
@@ -491,7 +512,9 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
             dipoles.append(solver.solve(load, f"far field of a dipole along {c}"))
             load.destroy()
         field_pieces = (applied, screened, dipoles)
+    unit_potentials = electrodes.unit_potentials(domain, solver, conditions) if conditions else []
     solver.reassemble(poisson_form(domain, u, w))
+    poisson_compiled = solver.form
     potentials = []
     for b, (load, g, name) in enumerate(zip(weights.volume, far_loads, names, strict=True)):
         if g is not None:  # P_b's own far field: its charge vol_b at its centroid
@@ -582,8 +605,24 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     phi_terms += [(-s * rho0[b], Y) for b, Y in enumerate(external)]
     phi_terms += [(s * c, uj) for c, uj in zip(coefficients, profiles, strict=True)]
     phi_terms += [(s * a, D) for a, D in zip(far_charges, far, strict=True) if D is not None]
+    density_terms = response.density_terms(s) if response is not None else []
     if response is not None:
         phi_terms += response.potential_terms(s)
+    electrode_summary = {}
+    if conditions:
+        held = electrodes.superpose(
+            domain,
+            case.geometry.electrodes,
+            conditions,
+            unit_potentials,
+            profiles,
+            K,
+            _combination(V, phi_terms, "phi with the electrodes grounded"),
+        )
+        coefficients = coefficients + held.coefficients
+        phi_terms += held.potential_terms
+        density_terms += held.density_terms(s)
+        electrode_summary = held.summary
     sol = ChargeSolution(
         domain=domain,
         space=V,
@@ -595,7 +634,8 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         coefficients=coefficients,
         far_charges=far_charges,
         field_response=response,
-        response=response.density_terms(s) if response is not None else [],
+        response=density_terms,
+        electrodes=electrode_summary,
         phi=_combination(V, phi_terms, "phi"),
         phi0_shift=s * coefficients,
         residual=0.0,
@@ -605,7 +645,9 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         stats=stats,
         phase_projection=projection,
     )
-    sol.poisson_residual = _poisson_residual(sol, poisson, far_loads, charges)
+    sol.poisson_residual = _poisson_residual(
+        sol, poisson, far_loads, charges, conditions, poisson_compiled
+    )
     for g in far_loads:
         if g is not None:
             g.destroy()
@@ -696,6 +738,8 @@ def summarize(sol: ChargeSolution, case: Case) -> dict:
                 "does not move with the field); dipole_moment_C_m per body includes it",
             }
         }
+    if sol.electrodes:
+        electric.setdefault("electric", {}).update(sol.electrodes)
     return {
         **electric,
         "closure": case.charge.closure,

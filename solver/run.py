@@ -125,11 +125,22 @@ def _report(summary: dict, out: Path) -> None:
 def _electric_report(e: dict | None) -> list[str]:
     if e is None:
         return []
-    field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
-    return [
-        f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
-        f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
-    ]
+    lines = []
+    if "applied_field_V_m" in e:
+        field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
+        lines.append(
+            f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
+            f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
+        )
+    for electrode in e.get("electrodes", []):
+        lines.append(
+            f"  electrode {electrode['name']} ({electrode['held']}): "
+            f"{electrode['potential_V']:.6g} V, {electrode['charge_C']:.6g} C"
+        )
+    if "capacitance_matrix_F" in e:
+        matrix = np.array2string(np.asarray(e["capacitance_matrix_F"]), precision=5)
+        lines.append(f"  capacitance matrix (F) {matrix}")
+    return lines
 
 
 def _figures(case: Case, path: Path) -> None:
@@ -314,6 +325,11 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
             "the thin-layer model does not take an applied electric field yet: use [model] "
             'kind = "full"',
             "electric.applied_field",
+        )
+    if case.geometry.electrodes:
+        raise CaseError(
+            'the thin-layer model does not take electrodes yet: use [model] kind = "full"',
+            "geometry.electrode",
         )
     smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
     log.info(
