@@ -10,8 +10,10 @@ import pytest
 from conftest import body_case, giantatom, sphere, write_case
 from giantatom.backend import MPI
 from giantatom.case import parse_case
-from giantatom.charge import solve_charge, summarize
+from giantatom.charge import solve_charge
+from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
+from giantatom.stages import inputs
 from giantatom.units import EPS_0
 
 LAMBDA = 1e-6  # m: the test cases' lambda = 1 um
@@ -21,7 +23,7 @@ CHARGE = 1e-16  # C on the capacitor plates
 def solve(text: str) -> dict:
     case = parse_case(text, Path("/tmp/electrodes.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    return summarize(solve_charge(case, domain), case)
+    return summarize(solve_charge(domain, inputs(case).charge)).to_dict()
 
 
 def electrode(shape: str, held: str, name: str) -> str:
