@@ -565,13 +565,28 @@ def test_stop_field_minimum_and_its_warning():
 def test_stop_field_of_the_sphere(sphere):
     """With the field along s the map is uniform on a sphere: its minimum is
     B_s (2/3) g(x)/(coth x - 1/x) = 0.992 B_s at x = 8, found near the surface."""
-    case, _, summary = sphere
+    case, sol, summary = sphere
     x, B_s = R_SPHERE, case.material.B_s
     exact = B_s * (2 / 3) * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
     assert exact == pytest.approx(0.992 * B_s, rel=1e-3)
     assert summary["stop_field_min_T"] == pytest.approx(exact, rel=0.02)
     assert np.linalg.norm(summary["stop_field_min_at_m"]) == pytest.approx(x * LAMBDA, rel=0.01)
     assert summary["stop_field_min_spin"] == "up"  # the spin along the field slows down
+    # the map (ParaView field B_stop) is uniform over the unmasked surface
+    values = sol.stop_map.values[np.isfinite(sol.stop_map.values)]
+    deviation = np.abs(values / exact - 1.0)
+    print(
+        "map: samples",
+        values.size,
+        "of",
+        sol.stop_map.values.size,
+        "deviation max",
+        deviation.max(),
+    )
+    assert values.size > 0.9 * sol.stop_map.values.size
+    assert deviation.max() < 0.02
+    # built on the total flow it would be B_s (2/3) g(x) (1 - 3/x)/(coth x - 1/x) = 0.620 B_s
+    assert summary["stop_field_total_flow_min_T"] == pytest.approx(exact * (1 - 3 / x), rel=0.03)
     # with their sense: at the equator spin up keeps its direction, slowed by 1 - B/B_stop;
     # spin down speeds up by as much (the field is well below the stop field here)
     slowed, hastened = (
