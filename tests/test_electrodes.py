@@ -121,6 +121,10 @@ BAD = {
         'shape = "sphere"\nradius = 1.0\ncenter = [8, 0, 0]\npotential = inf',
         ("geometry.electrode[1].potential", "finite"),
     ),
+    "touches the body": (
+        'shape = "box"\nsize = [4, 4, 4]\ncenter = [5, 0, 0]\npotential = 0.0',
+        ("geometry.electrode[1]", "'body1'", "'electrode1'", "touch"),
+    ),
     "potential without a number": (
         'shape = "sphere"\nradius = 1.0\ncenter = [8, 0, 0]\npotential = "1 V"',
         ("geometry.electrode[1].potential", "number"),
@@ -131,7 +135,8 @@ BAD = {
 @pytest.mark.parametrize("name", BAD)
 def test_bad_electrode(tmp_path, name):
     table, words = BAD[name]
-    text = body_case(sphere(3.0), surface_size=0.5).replace(
+    body = 'shape = "box"\nsize = [6, 6, 6]' if "touch" in name else sphere(3.0)
+    text = body_case(body, surface_size=0.5).replace(
         "[mesh]", f"[[geometry.electrode]]\n{table}\n[mesh]"
     )
     out = tmp_path / "out"
