@@ -193,11 +193,6 @@ def _is_mesh_file(case: Case) -> bool:
 
 
 def _build_electrode(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
-    if _is_mesh_file(case):
-        raise CaseError(
-            "electrodes need a CAD or primitive geometry, not a body from a .msh file",
-            f"geometry.electrode[{index + 1}]",
-        )
     shape = case.geometry.electrodes[index].shape
     key = f"geometry.electrode[{index + 1}]"
     dimtags, center, radius = build_shape(shape, case.geometry.unit_m, case.material.lambda_m, key)
@@ -224,7 +219,12 @@ def _boundary(volumes: list[int]) -> list[int]:
 def build_geometry(case: Case) -> GeometryModel:
     """Build the bodies, the electrodes (cut out of the vacuum) and the outer vacuum sphere in
     the current gmsh model."""
-    if _is_mesh_file(case) and not case.geometry.electrodes:
+    if _is_mesh_file(case):
+        if case.geometry.electrodes:
+            raise CaseError(
+                "electrodes need a CAD or primitive body geometry, not a body from a .msh file",
+                "geometry.electrode[1]",
+            )
         from giantatom.meshes.discrete import build_discrete_body
 
         return build_discrete_body(case)
