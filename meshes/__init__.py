@@ -10,22 +10,26 @@ from contextlib import contextmanager
 import gmsh
 
 from giantatom.meshes.model import (
+    ELECTRODE,
     OUTER,
     VACUUM,
     GeometryModel,
     MeshReport,
     body_tag,
     build_geometry,
+    electrode_tag,
     generate_mesh,
 )
 
 __all__ = [
+    "ELECTRODE",
     "OUTER",
     "VACUUM",
     "GeometryModel",
     "MeshReport",
     "body_tag",
     "build_geometry",
+    "electrode_tag",
     "generate_mesh",
     "gmsh_session",
 ]

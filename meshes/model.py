@@ -5,6 +5,8 @@ Lengths are in units of lambda. Physical groups, which ``giantatom.domain`` read
     volume  VACUUM "vacuum"
     surface k+1 "surface<k+1>" the boundary of the k-th body
     surface OUTER "outer"     the outer sphere Gamma_inf
+    surface electrode_tag(k) "electrode<k+1>"  the surface of the k-th electrode (an ideal
+                              conductor: its volume is cut out of the vacuum, phi = V on it)
 The element size is ``surface_size`` at every body surface and within ``layer`` lambdas under it
 (one lambda on the vacuum side), then grows linearly (slope ``growth``) to ``far_size`` towards
 the outer sphere: the screened fields vary on the scale lambda only under the surface.
@@ -23,12 +25,18 @@ from giantatom.meshes.shapes import DimTags, build_shape
 
 VACUUM = 1000
 OUTER = 1000
+ELECTRODE = 2000
 occ = gmsh.model.occ
 
 
 def body_tag(index: int) -> int:
     """Physical tag of the body with 0-based ``index`` (its volume and its surface)."""
     return index + 1
+
+
+def electrode_tag(index: int) -> int:
+    """Physical tag of the surface of the electrode with 0-based ``index``."""
+    return ELECTRODE + index + 1
 
 
 @dataclass
@@ -42,6 +50,7 @@ class GeometryModel:
     center: np.ndarray
     bounding_radius: float
     outer_radius: float
+    electrode_surfaces: list[list[int]] = field(default_factory=list)
 
 
 @dataclass
@@ -119,11 +128,12 @@ def _build_body(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
     return dimtags, center, radius
 
 
-def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
-    volumes = [_volume(body) for body in bodies]
-    for i in range(len(bodies)):
-        for j in range(i + 1, len(bodies)):
-            common, _ = occ.intersect(bodies[i], bodies[j], removeObject=False, removeTool=False)
+def _check_overlaps(solids: list[DimTags], labels: list[str], keys: list[str]) -> None:
+    """No two solids (bodies, electrodes) may share volume; the error names both."""
+    volumes = [_volume(solid) for solid in solids]
+    for i in range(len(solids)):
+        for j in range(i + 1, len(solids)):
+            common, _ = occ.intersect(solids[i], solids[j], removeObject=False, removeTool=False)
             occ.synchronize()
             overlap = _volume(common)
             if common:
@@ -131,9 +141,9 @@ def _check_overlaps(bodies: list[DimTags], names: list[str]) -> None:
                 occ.synchronize()
             if overlap > 1e-9 * min(volumes[i], volumes[j]):
                 raise CaseError(
-                    f"bodies {names[i]!r} and {names[j]!r} overlap (common volume "
-                    f"{overlap:.3g} lambda^3); separate superconductors must not touch",
-                    f"geometry.body[{j + 1}]",
+                    f"{labels[i]} and {labels[j]} overlap (common volume {overlap:.3g} "
+                    "lambda^3); superconductors and electrodes must be separated by vacuum",
+                    keys[j],
                 )
 
 
@@ -144,6 +154,8 @@ def physical_groups(model: GeometryModel) -> None:
         gmsh.model.addPhysicalGroup(2, surfs, body_tag(k), f"surface{k + 1}")
     gmsh.model.addPhysicalGroup(3, model.vacuum_volumes, VACUUM, "vacuum")
     gmsh.model.addPhysicalGroup(2, model.outer_surfaces, OUTER, "outer")
+    for k, surfs in enumerate(model.electrode_surfaces):
+        gmsh.model.addPhysicalGroup(2, surfs, electrode_tag(k), f"electrode{k + 1}")
 
 
 def vacuum_radius(
@@ -153,6 +165,7 @@ def vacuum_radius(
     the bounding radius; every body's bounding sphere must fit with a lambda to spare."""
     spec = case.mesh
     reaches = {n: float(np.linalg.norm(c - center)) + r for n, (c, r) in spheres.items()}
+    kinds = {e.name: "electrode" for e in case.geometry.electrodes}
     if spec.outer_radius is not None:
         radius = spec.outer_radius * case.geometry.unit_m / case.material.lambda_m
         key = "mesh.outer_radius"
@@ -163,7 +176,8 @@ def vacuum_radius(
         if reach + 1.0 > radius:
             lam, unit = case.lambda_in_units, case.geometry.unit
             raise CaseError(
-                f"body {name!r} reaches {reach * lam:.4g} {unit} from the centre, beyond the "
+                f"{kinds.get(name, 'body')} {name!r} reaches {reach * lam:.4g} {unit} from "
+                "the centre, beyond the "
                 f"outer vacuum sphere of radius {radius * lam:.4g} {unit} (it needs at least one "
                 "lambda of vacuum around it)",
                 key,
@@ -178,64 +192,100 @@ def _is_mesh_file(case: Case) -> bool:
     )
 
 
+def _build_electrode(case: Case, index: int) -> tuple[DimTags, np.ndarray, float]:
+    shape = case.geometry.electrodes[index].shape
+    key = f"geometry.electrode[{index + 1}]"
+    dimtags, center, radius = build_shape(shape, case.geometry.unit_m, case.material.lambda_m, key)
+    occ.synchronize()
+    return dimtags, center, radius
+
+
+def _check_touching(surfaces: list[list[int]], labels: list[str], keys: list[str]) -> None:
+    for i in range(len(surfaces)):
+        for j in range(i + 1, len(surfaces)):
+            if set(surfaces[i]) & set(surfaces[j]):
+                raise CaseError(
+                    f"{labels[i]} and {labels[j]} touch; superconductors and electrodes need "
+                    "vacuum between them",
+                    keys[j],
+                )
+
+
+def _boundary(volumes: list[int]) -> list[int]:
+    dimtags = gmsh.model.getBoundary([(3, v) for v in volumes], oriented=False)
+    return sorted({abs(t) for _, t in dimtags})
+
+
 def build_geometry(case: Case) -> GeometryModel:
-    """Build the bodies and the outer vacuum sphere in the current gmsh model."""
+    """Build the bodies, the electrodes (cut out of the vacuum) and the outer vacuum sphere in
+    the current gmsh model."""
     if _is_mesh_file(case):
+        if case.geometry.electrodes:
+            raise CaseError(
+                "electrodes need a CAD or primitive body geometry, not a body from a .msh file",
+                "geometry.electrode[1]",
+            )
         from giantatom.meshes.discrete import build_discrete_body
 
         return build_discrete_body(case)
     gmsh.model.add(case.name)
-    names = [b.name for b in case.geometry.bodies]
-    bodies, spheres = [], []
-    for k in range(len(names)):
+    geometry = case.geometry
+    names = [b.name for b in geometry.bodies] + [e.name for e in geometry.electrodes]
+    labels = [f"body {b.name!r}" for b in geometry.bodies]
+    labels += [f"electrode {e.name!r}" for e in geometry.electrodes]
+    keys = [f"geometry.body[{k + 1}]" for k in range(len(geometry.bodies))]
+    keys += [f"geometry.electrode[{k + 1}]" for k in range(len(geometry.electrodes))]
+    solids, spheres = [], []
+    for k in range(len(geometry.bodies)):
         dimtags, center, radius = _build_body(case, k)
-        bodies.append(dimtags)
+        solids.append(dimtags)
         spheres.append((center, radius))
-    _check_overlaps(bodies, names)
+    for k in range(len(geometry.electrodes)):
+        dimtags, center, radius = _build_electrode(case, k)
+        solids.append(dimtags)
+        spheres.append((center, radius))
+    _check_overlaps(solids, labels, keys)
 
     center, bounding_radius = _enclosing_sphere(spheres)
     outer_radius = vacuum_radius(case, center, dict(zip(names, spheres, strict=True)))
 
     outer = occ.addSphere(*center, outer_radius)
-    flat = [dt for dimtags in bodies for dt in dimtags]
+    flat = [dt for dimtags in solids for dt in dimtags]
     _, fragment_map = occ.fragment([(3, outer)], flat)
     occ.synchronize()
 
-    # fragment_map[0] holds the pieces of the outer sphere, then one entry per body entity.
-    body_volumes: list[list[int]] = []
+    # fragment_map[0] holds the pieces of the outer sphere, then one entry per solid entity.
+    volumes: list[list[int]] = []
     position = 1
-    for dimtags in bodies:
+    for dimtags in solids:
         pieces = fragment_map[position : position + len(dimtags)]
         position += len(dimtags)
-        body_volumes.append(sorted({t for piece in pieces for d, t in piece if d == 3}))
-    in_bodies = {t for vols in body_volumes for t in vols}
-    vacuum = sorted(t for d, t in gmsh.model.getEntities(3) if t not in in_bodies)
-
-    body_surfaces = [
-        sorted({abs(t) for _, t in gmsh.model.getBoundary([(3, v) for v in vols], oriented=False)})
-        for vols in body_volumes
-    ]
-    for i in range(len(names)):
-        for j in range(i + 1, len(names)):
-            if set(body_surfaces[i]) & set(body_surfaces[j]):
-                raise CaseError(
-                    f"bodies {names[i]!r} and {names[j]!r} touch; separate superconductors "
-                    "need vacuum between them",
-                    f"geometry.body[{j + 1}]",
-                )
-    all_volumes = [(3, t) for t in vacuum + sorted(in_bodies)]
-    outer_surfaces = sorted(
-        {abs(t) for _, t in gmsh.model.getBoundary(all_volumes, oriented=False)}
-    )
+        volumes.append(sorted({t for piece in pieces for d, t in piece if d == 3}))
+    surfaces = [_boundary(vols) for vols in volumes]
+    _check_touching(surfaces, labels, keys)
+    n = len(geometry.bodies)
+    body_volumes, electrode_volumes = volumes[:n], volumes[n:]
+    solid_volumes = {t for vols in volumes for t in vols}
+    vacuum = sorted(t for d, t in gmsh.model.getEntities(3) if t not in solid_volumes)
+    # An electrode is an ideal conductor: no field inside, so its volume is not meshed; its
+    # surface stays, as a boundary of the vacuum where phi is the electrode's potential.
+    if electrode_volumes:
+        occ.remove([(3, t) for vols in electrode_volumes for t in vols])
+        occ.synchronize()
+    in_bodies = sorted({t for vols in body_volumes for t in vols})
+    electrode_surfaces = surfaces[n:]
+    on_electrodes = {s for surfs in electrode_surfaces for s in surfs}
+    outer_surfaces = [s for s in _boundary(vacuum + in_bodies) if s not in on_electrodes]
 
     model = GeometryModel(
         body_volumes=body_volumes,
         vacuum_volumes=vacuum,
-        body_surfaces=body_surfaces,
+        body_surfaces=surfaces[:n],
         outer_surfaces=outer_surfaces,
         center=center,
         bounding_radius=bounding_radius,
         outer_radius=outer_radius,
+        electrode_surfaces=electrode_surfaces,
     )
     physical_groups(model)
     return model
@@ -279,6 +329,11 @@ def _size_field(model: GeometryModel, case: Case) -> None:
     # Inside, the charge layer decays as exp(-depth/lambda): keep it fine for `layer` lambdas.
     # Outside, the fields vary on the scale of the body, so one lambda of fine mesh is enough.
     inside = _threshold(distance, spec.surface_size, h_far, spec.layer, spec.growth)
+    if model.electrode_surfaces:  # the vacuum between a body and an electrode: as fine
+        distance = fields.add("Distance")
+        surfaces = model.body_surfaces + model.electrode_surfaces
+        fields.setNumbers(distance, "SurfacesList", [s for surfs in surfaces for s in surfs])
+        fields.setNumber(distance, "Sampling", min(max(sampling, 20), 600))
     outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
     body_volumes = [v for vols in model.body_volumes for v in vols]
     restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]

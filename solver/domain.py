@@ -39,6 +39,7 @@ class Domain:
     lambda_m: float  # metres per mesh length unit
     lambda_in_units: float  # geometry units per mesh length unit
     unit: str
+    electrode_names: tuple[str, ...] = ()
 
     @property
     def comm(self) -> MPI.Comm:
@@ -47,6 +48,11 @@ class Domain:
     @property
     def body_tags(self) -> tuple[int, ...]:
         return tuple(meshes.body_tag(k) for k in range(len(self.body_names)))
+
+    @property
+    def electrode_tags(self) -> tuple[int, ...]:
+        """Facet tags of the electrodes' surfaces (exterior facets: ds(tag))."""
+        return tuple(meshes.electrode_tag(k) for k in range(len(self.electrode_names)))
 
     @property
     def outer_radius(self) -> float:
@@ -213,6 +219,7 @@ def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Do
         lambda_m=case.material.lambda_m,
         lambda_in_units=case.lambda_in_units,
         unit=case.geometry.unit,
+        electrode_names=tuple(e.name for e in case.geometry.electrodes),
     )
 
 
@@ -246,6 +253,7 @@ def save_mesh(domain: Domain, case: Case, folder: Path) -> Path:
             "format": "giantatom mesh 1",
             "length_unit": "lambda",
             "body_names": list(domain.body_names),
+            "electrode_names": list(domain.electrode_names),
             "report": domain.report.as_dict(),
             "made_from": mesh_inputs(case),
         }
@@ -300,6 +308,7 @@ def read_domain(case: Case, comm: MPI.Comm) -> Domain:
         lambda_m=case.material.lambda_m,
         lambda_in_units=case.lambda_in_units,
         unit=case.geometry.unit,
+        electrode_names=tuple(meta.get("electrode_names", ())),
     )
 
 

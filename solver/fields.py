@@ -23,6 +23,13 @@ from giantatom.domain import Domain
 from giantatom.magnetic import MagneticSolution
 from giantatom.spin import REFERENCE_FLOW, SPINS, SpinSolution
 
+STOP_MAP = (
+    "local stop field: the applied field strength (same direction) at which the slower spin's "
+    "v_sigma - v_sigma0 reverses there (docs/formulation.md section 3.7); on the body surfaces "
+    "only (view the bodies' surface): NaN where masked (zero-field speed below 5% of its "
+    "maximum) or where the field speeds both spins up, 0 inside the bodies"
+)
+
 
 @dataclass
 class Field:
@@ -209,6 +216,9 @@ def spin_fields(sol: SpinSolution, spaces: FieldSpaces) -> list[Field]:
     out.append(
         Field("J_spin", J_spin, "A/m^2", "spin current J_up - J_down, reference flow included")
     )
+    if sol.stop_map is not None:  # the map of the applied field's direction (spin.summarize)
+        B_stop = spaces.per_body([sol.stop_map.function(sol.domain)] * len(bodies), "B_stop")
+        out.append(Field("B_stop", B_stop, "T", STOP_MAP))
     return out
 
 

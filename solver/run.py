@@ -8,7 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import backend, charge, fields, magnetic, output, probes, spin
+from giantatom import (
+    backend,
+    charge,
+    charge_summary,
+    fields,
+    magnetic,
+    output,
+    probes,
+    spin,
+    stages,
+)
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
@@ -125,11 +135,22 @@ def _report(summary: dict, out: Path) -> None:
 def _electric_report(e: dict | None) -> list[str]:
     if e is None:
         return []
-    field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
-    return [
-        f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
-        f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
-    ]
+    lines = []
+    if "applied_field_V_m" in e:
+        field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
+        lines.append(
+            f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
+            f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
+        )
+    for electrode in e.get("electrodes", []):
+        lines.append(
+            f"  electrode {electrode['name']} ({electrode['held']}): "
+            f"{electrode['potential_V']:.6g} V, {electrode['charge_C']:.6g} C"
+        )
+    if "capacitance_matrix_F" in e:
+        matrix = np.array2string(np.asarray(e["capacitance_matrix_F"]), precision=5)
+        lines.append(f"  capacitance matrix (F) {matrix}")
+    return lines
 
 
 def _figures(case: Case, path: Path) -> None:
@@ -242,8 +263,8 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             )
 
         with timer.stage("charge", "charge sector"):
-            solution = charge.solve_charge(case, domain)
-            charge_summary = charge.summarize(solution, case)
+            solution = charge.solve_charge(domain, stages.inputs(case).charge)
+            charge_numbers = charge_summary.summarize(solution).to_dict()
 
         magnetic_solution, magnetic_summary = None, None
         if case.magnetic.active:
@@ -273,11 +294,11 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             _write_probes(case, domain, results.path, all_fields)
             sections = {
                 **(
-                    {"electric": charge_summary.pop("electric")}
-                    if "electric" in charge_summary
+                    {"electric": charge_numbers.pop("electric")}
+                    if "electric" in charge_numbers
                     else {}
                 ),
-                "charge": charge_summary,
+                "charge": charge_numbers,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "spin": spin_summary,
                 "fields": fields.field_documentation(all_fields),
@@ -314,6 +335,11 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
             "the thin-layer model does not take an applied electric field yet: use [model] "
             'kind = "full"',
             "electric.applied_field",
+        )
+    if case.geometry.electrodes:
+        raise CaseError(
+            'the thin-layer model does not take electrodes yet: use [model] kind = "full"',
+            "geometry.electrode",
         )
     smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
     log.info(

@@ -63,12 +63,12 @@ Lagrange elements, the value computed above (before the phase term) as Dirichlet
 body surfaces, and the relative L2 difference from the computed field over the bodies is
 reported.
 
-The helper functions ``potential_shift`` and ``velocity_shift`` take UFL expressions or numpy
-arrays alike (``cross`` is ufl.cross or numpy.cross).
+The pointwise relations (Eq. 58, v = -(e/m_e) A) are in giantatom.relations, shared with the
+charge sector's spin-speed closure and the thin-layer model.
 """
 
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,6 +87,7 @@ from giantatom.phase import (
     relative_size,
     surface_values,
 )
+from giantatom.relations import potential_shift, velocity_of
 from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
 SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
@@ -104,19 +105,6 @@ PHASE = (
     "each body, d chi_sigma/dn = n . lambda sigma x (E - E0)/c on its surface (the condensate "
     "phase that keeps the spin current inside the body; chi_- = -chi_+)"
 )
-
-
-def potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
-    """A_sigma - A_sigma0 (T m) from E - E0 (V/m), A (T m; 0 without a field) and
-    sigma_axis = sigma * s (Eqs. 58a-b in SI). ``lambda_m`` is a number or a Constant."""
-    return cross(sigma_axis, field_excess) * (lambda_m / C_LIGHT) + vector_potential
-
-
-def velocity_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
-    """v_sigma - v_sigma0 (m/s) from E - E0 (V/m), A (T m; 0 without a field) and
-    sigma_axis = sigma * s (sigma = +1 or -1, s the unit spin axis)."""
-    shift = potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross)
-    return shift * (-E_CHARGE / M_E)
 
 
 class SpinSolution:
@@ -156,6 +144,7 @@ class SpinSolution:
         self._spin_density = k(EPS_0 * C_LIGHT / (2.0 * domain.lambda_m))  # eps0 c/(2 lambda)
         self._phi_spin = k(C_LIGHT * domain.lambda_m)  # c lambda, m^2/s
         self.check_residual: dict[str, float] | None = None
+        self.stop_map: StopFieldMap | None = None  # set by summarize with an applied field
         self.check_stats = SolveStats()
         start = time.perf_counter()
         self.phase_degree = phase_degree(case.mesh.order)
@@ -217,7 +206,7 @@ class SpinSolution:
 
     def velocity_shift(self, sigma: int, applied: bool = True):
         """v_sigma - v_sigma0 = -(e/m_e)(A_sigma - A_sigma0 - grad chi_sigma), m/s."""
-        return self.corrected_potential(sigma, applied) * (-E_CHARGE / M_E)
+        return velocity_of(self.corrected_potential(sigma, applied))
 
     def reference_velocity(self, sigma: int, body: int):
         """v_sigma0 = (c/(e n_s)) rho0 sigma_vec x grad d, m/s (see REFERENCE_FLOW)."""
@@ -394,6 +383,33 @@ STOP_FIELD_MASK = 0.05
 STOP_FIELD_SMOOTHING = 4
 
 
+STOP_TOTAL = (
+    "stop_field_total_flow_min_T: the smallest local stop field built on the total flow v_sigma "
+    "instead of the shift v_sigma - v_sigma0, for comparison only: it counts the reference flow "
+    "as something the field must stop (sphere R = 8 lambda: 0.620 B_s against 0.992 B_s)"
+)
+
+
+@dataclass
+class StopFieldMap:
+    """The local stop field B_stop(x) on the body surfaces (docs/formulation.md section 3.7):
+    the smaller over both spins, T (inf: masked, or the field speeds both spins up there), at
+    this rank's owned surface vertices (``nodes``: dofs of the scalar P1 space; positions in
+    lambda), from the smoothed surface averages of the shift v_sigma - v_sigma0."""
+
+    nodes: np.ndarray
+    positions: np.ndarray
+    values: np.ndarray
+
+    def function(self, domain) -> fem.Function:
+        """B_stop as a P1 function: the map at the surface vertices, NaN where it is masked or
+        infinite, 0 at every other vertex (so a surface face takes its own vertices' values)."""
+        f = fem.Function(fem.functionspace(domain.mesh, ("Lagrange", 1)), name="B_stop")
+        f.x.array[self.nodes] = np.where(np.isfinite(self.values), self.values, np.nan)
+        f.x.scatter_forward()
+        return f
+
+
 SENSE = (
     "per spin, the smallest and largest value over the body surfaces of the component of "
     "v_sigma - v_sigma0 in the applied field along its zero-field direction (where the "
@@ -417,6 +433,16 @@ def local_stop_field(u0: np.ndarray, u_field: np.ndarray, strength: float, floor
     return stop
 
 
+def stop_field_maps(comm, u0, u_field, strength: float) -> list[np.ndarray]:
+    """Per spin: the local stop field (T) at each sample, masked below STOP_FIELD_MASK of that
+    spin's largest zero-field speed over the samples of every rank (inf: none there)."""
+    maps = []
+    for v0, v in zip(u0, u_field, strict=True):
+        floor = STOP_FIELD_MASK * global_max(comm, np.linalg.norm(v0, axis=-1))
+        maps.append(local_stop_field(v0, v, strength, floor))
+    return maps
+
+
 def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -> dict:
     """The smallest local stop field over both spins and the surface samples, where it is, and
     a warning when the applied field reaches it. ``u0``, ``u_field``: per spin (up, down) this
@@ -425,7 +451,8 @@ def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -
     strength = float(np.linalg.norm(applied))
     local = (np.inf, [np.nan] * 3, "")
     senses = {}
-    for (name, _), v0, v in zip(SPINS, u0, u_field, strict=True):
+    maps = stop_field_maps(comm, u0, u_field, strength)
+    for (name, _), v0, v, stop in zip(SPINS, u0, u_field, maps, strict=True):
         speed = np.linalg.norm(v0, axis=-1)
         floor = STOP_FIELD_MASK * global_max(comm, speed)
         # the component of the shift in the field along its zero-field direction: a reversal
@@ -433,7 +460,6 @@ def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -
         unmasked = speed >= max(floor, 1e-300)
         along = np.sum(v * v0, axis=-1)[unmasked] / speed[unmasked]
         senses[name] = [global_min(comm, along), global_max(comm, along)]
-        stop = local_stop_field(v0, v, strength, floor)
         if stop.size and stop.min() < local[0]:
             index = np.unravel_index(np.argmin(stop), stop.shape)
             local = (float(stop[index]), (positions[index] * lambda_m).tolist(), name)
@@ -475,15 +501,14 @@ def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -
     }
 
 
-def surface_averages(
-    sol: SpinSolution, exprs: list, smoothing: int = 0
-) -> tuple[np.ndarray, list[np.ndarray]]:
+def surface_averages(sol: SpinSolution, exprs: list, smoothing: int = 0, nodes: bool = False):
     """Patch averages of vector expressions over the body surfaces, from the body side: at
     every owned surface vertex i, int u q_i dS / int q_i dS with q_i its linear hat function
     (a lumped surface L2 projection), then ``smoothing`` more passes of the same average of
     the piecewise linear result. Nodal values of gradients and N1curl fields are noisy on the
     element scale; each pass widens the average by about one element. Returns (vertex
-    positions (n, 3) in lambda, [the values (n, 3) of each expression])."""
+    positions (n, 3) in lambda, [the values (n, 3) of each expression]) and, with ``nodes``,
+    the vertices' local dofs of the P1 space."""
     domain = sol.domain
     scalar = fem.functionspace(domain.mesh, ("Lagrange", 1))
     vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
@@ -492,14 +517,14 @@ def surface_averages(
     surfaces = domain.dS(domain.body_tags)
     weights = assemble_rhs(fem.form(q("+") * surfaces))
     facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
-    nodes = fem.locate_dofs_topological(scalar, 2, facets)
-    nodes = nodes[nodes < scalar.dofmap.index_map.size_local]
+    vertices = fem.locate_dofs_topological(scalar, 2, facets)
+    vertices = vertices[vertices < scalar.dofmap.index_map.size_local]
     linear = fem.Function(vector)
     again = fem.form(ufl.inner(linear("+"), v("+")) * surfaces)
 
     def average(form: fem.Form) -> np.ndarray:
         b = assemble_rhs(form)
-        result = b.array.reshape(-1, 3)[nodes] / weights.array[nodes, None]
+        result = b.array.reshape(-1, 3)[vertices] / weights.array[vertices, None]
         b.destroy()
         return result
 
@@ -509,26 +534,36 @@ def surface_averages(
         value = average(fem.form(ufl.inner(body_side, v("+")) * surfaces))
         for _ in range(smoothing):
             linear.x.array[:] = 0.0
-            linear.x.array.reshape(-1, 3)[nodes] = value
+            linear.x.array.reshape(-1, 3)[vertices] = value
             linear.x.scatter_forward()
             value = average(again)
         values.append(value)
     weights.destroy()
-    return scalar.tabulate_dof_coordinates()[nodes], values
+    positions = scalar.tabulate_dof_coordinates()[vertices]
+    return (positions, values, vertices) if nodes else (positions, values)
 
 
 def _stop_field(sol: SpinSolution, case: Case) -> dict:
     """stop_field_summary on the surface patch averages of the full model."""
     exprs = [sol.velocity_shift(sigma, applied=a) for a in (False, True) for _, sigma in SPINS]
-    positions, values = surface_averages(sol, exprs, STOP_FIELD_SMOOTHING)
-    return stop_field_summary(
-        sol.domain.comm,
-        values[: len(SPINS)],
-        values[len(SPINS) :],
-        positions,
-        case.magnetic.applied_field,
-        sol.domain.lambda_m,
+    exprs += [sol.velocity_in_bodies(sigma, applied=False) for _, sigma in SPINS]
+    positions, values, nodes = surface_averages(sol, exprs, STOP_FIELD_SMOOTHING, nodes=True)
+    comm, n = sol.domain.comm, len(SPINS)
+    shift0, shift, total0 = values[:n], values[n : 2 * n], values[2 * n :]
+    summary = stop_field_summary(
+        comm, shift0, shift, positions, case.magnetic.applied_field, sol.domain.lambda_m
     )
+    # The same map from the total flow v_sigma: the field adds the same B w to it (the
+    # reference flow does not depend on B), but v_sigma0 is counted as something to stop.
+    strength = float(np.linalg.norm(case.magnetic.applied_field))
+    total = [t + (v - v0) for t, v, v0 in zip(total0, shift, shift0, strict=True)]
+    by_shift = np.min(stop_field_maps(comm, shift0, shift, strength), axis=0)
+    by_total = np.min(stop_field_maps(comm, total0, total, strength), axis=0)
+    sol.stop_map = StopFieldMap(nodes=nodes, positions=positions, values=by_shift)
+    lowest = global_min(comm, by_total) if comm.allreduce(by_total.size) else np.inf
+    summary["stop_field_total_flow_min_T"] = float(lowest) if np.isfinite(lowest) else None
+    summary["stop_field_total_flow"] = STOP_TOTAL
+    return summary
 
 
 def summarize(sol: SpinSolution, case: Case) -> dict:

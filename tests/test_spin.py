@@ -53,13 +53,13 @@ def case_text(
 
 def solve(text: str, *, with_field: bool = False):
     """Mesh and solve the charge (and magnetic) sector in this process; the spin sector."""
-    from giantatom import charge, magnetic, spin
+    from giantatom import charge, magnetic, spin, stages
     from giantatom.backend import MPI
     from giantatom.domain import build_domain
 
     case = parse_case(text, Path("spin.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    charge_solution = charge.solve_charge(case, domain)
+    charge_solution = charge.solve_charge(domain, stages.inputs(case).charge)
     magnetic_solution = magnetic.solve_magnetic(case, domain) if with_field else None
     return case, domain, spin.SpinSolution(case, charge_solution, magnetic_solution)
 
@@ -565,13 +565,28 @@ def test_stop_field_minimum_and_its_warning():
 def test_stop_field_of_the_sphere(sphere):
     """With the field along s the map is uniform on a sphere: its minimum is
     B_s (2/3) g(x)/(coth x - 1/x) = 0.992 B_s at x = 8, found near the surface."""
-    case, _, summary = sphere
+    case, sol, summary = sphere
     x, B_s = R_SPHERE, case.material.B_s
     exact = B_s * (2 / 3) * exact_sphere.spin_g(x) / (1 / math.tanh(x) - 1 / x)
     assert exact == pytest.approx(0.992 * B_s, rel=1e-3)
     assert summary["stop_field_min_T"] == pytest.approx(exact, rel=0.02)
     assert np.linalg.norm(summary["stop_field_min_at_m"]) == pytest.approx(x * LAMBDA, rel=0.01)
     assert summary["stop_field_min_spin"] == "up"  # the spin along the field slows down
+    # the map (ParaView field B_stop) is uniform over the unmasked surface
+    values = sol.stop_map.values[np.isfinite(sol.stop_map.values)]
+    deviation = np.abs(values / exact - 1.0)
+    print(
+        "map: samples",
+        values.size,
+        "of",
+        sol.stop_map.values.size,
+        "deviation max",
+        deviation.max(),
+    )
+    assert values.size > 0.9 * sol.stop_map.values.size
+    assert deviation.max() < 0.02
+    # built on the total flow it would be B_s (2/3) g(x) (1 - 3/x)/(coth x - 1/x) = 0.620 B_s
+    assert summary["stop_field_total_flow_min_T"] == pytest.approx(exact * (1 - 3 / x), rel=0.03)
     # with their sense: at the equator spin up keeps its direction, slowed by 1 - B/B_stop;
     # spin down speeds up by as much (the field is well below the stop field here)
     slowed, hastened = (
@@ -583,3 +598,33 @@ def test_stop_field_of_the_sphere(sphere):
     assert slowed[0] > 0
     assert slowed[1] == pytest.approx(equator * (1 - ratio), rel=0.03)
     assert hastened[1] == pytest.approx(equator * (1 + ratio), rel=0.03)
+
+
+def test_stop_field_map_of_a_cube(tmp_path):
+    """A cube of side 6 lambda in a field along the spin axis z (h = lambda/2, P2): the local
+    stop field is smallest on the faces across the field, about a lambda from their middle
+    (where the zero-field shift and the Meissner flow both circulate about the face's centre),
+    0.76 B_s there; the ParaView files carry the map (B_stop) and its figure is drawn."""
+    from giantatom.figures_stopfield import figure_stop_field
+
+    text = body_case(
+        'shape = "box"\nsize = [6, 6, 6]',
+        surface_size=0.5,
+        layer=1.5,
+        far_field=3.0,
+        extra="[magnetic]\napplied_field = [0, 0, 2e-5]\n[spin]\ndirect_check = false\n"
+        "[output]\nfigures = []\n",
+    )
+    out = tmp_path / "cube"
+    proc = giantatom("run", str(write_case(tmp_path, text)), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    summary = load_summary(out)
+    spin, B_s = summary["spin"], summary["material"]["B_s_T"]
+    where = np.array(spin["stop_field_min_at_m"]) / LAMBDA
+    print("cube: B_stop min", spin["stop_field_min_T"] / B_s, "B_s at", where, "lambda")
+    assert spin["stop_field_min_T"] / B_s == pytest.approx(0.76, abs=0.05)
+    assert abs(where[2]) == pytest.approx(3.0, abs=1e-3)  # on a face across the field
+    assert np.hypot(where[0], where[1]) < 1.5  # near its middle
+    assert spin["stop_field_total_flow_min_T"] < spin["stop_field_min_T"]
+    picture = figure_stop_field(out, size=(400, 300))
+    assert picture.stat().st_size > 0
