@@ -130,7 +130,9 @@ grid = results.grid()
 body = grid.threshold(0.5, scalars="region")  # region: 1 in the body, 0 in the vacuum
 cut = body.slice(normal="y")
 plotter = pyvista.Plotter(off_screen=True, window_size=(640, 480))
-plotter.add_mesh(cut, scalars="rho", cmap="RdBu_r", scalar_bar_args={"title": "rho (C/m^3)"})
+plotter.add_mesh(
+    cut, scalars="rho", cmap="RdBu_r", scalar_bar_args={"title": "rho (C/m^3)", "fmt": "%.3g"}
+)
 plotter.view_xz()
 image = plotter.screenshot(return_img=True)
 plotter.close()
