@@ -53,6 +53,7 @@ class Results:
         self.path = path
         self._surface = surface
         self._grid = None
+        self._gathered = False
 
     def __repr__(self) -> str:
         where = f"saved in {self.path}" if self.path else "in memory"
@@ -69,10 +70,14 @@ class Results:
 
     def grid(self):
         """The field file's pyvista UnstructuredGrid (coordinates in the geometry unit); on
-        rank 0, None elsewhere. In memory this gathers every rank's piece: collective."""
-        if self._grid is None and self.domain is not None and self.output_fields:
-            self._grid = _gathered_grid(self.domain, self.output_fields)
-        elif self._grid is None and self.path is not None:
+        rank 0, None elsewhere. In memory the first call gathers every rank's piece: collective
+        under MPI."""
+        if self.domain is not None:  # in memory
+            if not self._gathered and self.output_fields:
+                self._grid = _gathered_grid(self.domain, self.output_fields)
+                self._gathered = True  # once: later calls need not be collective
+            return self._grid
+        if self._grid is None and self.path is not None:
             import pyvista
 
             file = self.path / "fields.pvtu"
