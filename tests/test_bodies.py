@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case, sphere
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge, summarize
 from giantatom.domain import build_domain
 from giantatom.fields import FieldSpaces
 from giantatom.probes import sample
+from support import body_case, sphere
 
 MESH = {"surface_size": 0.4, "layer": 3.0, "far_field": 3.0}
 

@@ -2,16 +2,16 @@
 
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import sphere_case
+from giantatom import exact as exact_sphere
 from giantatom import spin
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge, summarize
 from giantatom.domain import build_domain
+from support import sphere_case
 
 
 def solve(text: str):

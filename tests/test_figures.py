@@ -5,15 +5,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom
-from giantatom import figures
+from giantatom import exact, figures
 from giantatom.case import parse_case
 from giantatom.cli import main
 from giantatom.errors import CaseError
+from support import giantatom
 
 pyvista = pytest.importorskip("pyvista")
 Image = pytest.importorskip("PIL.Image")
@@ -87,16 +86,16 @@ def test_exact_sphere_matches_physics_md():
     lam, rho0 = 40e-9, 1.0
     radius = 10 * lam
     x = 10.0
-    rho, e_r = figures.exact_sphere(np.array([radius, 1e-3 * lam]), radius, lam, rho0)
+    rho, e_r = exact.neutral_sphere(np.array([radius, 1e-3 * lam]), radius, lam, rho0)
     # rho(R) = rho0 [1 - x^2 / (3 (x coth x - 1))] = -2.70 rho0 at R = 10 lambda
-    assert rho[0] == pytest.approx(exact_sphere.surface_ratio(x), rel=1e-12)
+    assert rho[0] == pytest.approx(exact.surface_ratio(x), rel=1e-12)
     assert rho[0] == pytest.approx(-2.70, abs=0.005)
     # Gauss: neutral, so no field at the surface; near the centre E = rho(0) r / (3 eps0)
     eps0 = 8.8541878128e-12
     assert abs(e_r[0]) < 1e-9 * rho0 * radius / eps0
     assert e_r[1] == pytest.approx(rho[1] * 1e-3 * lam / (3 * eps0), rel=1e-4)
     # no overflow for a large sphere
-    rho, e_r = figures.exact_sphere(np.linspace(0, 800 * lam, 50), 800 * lam, lam, rho0)
+    rho, e_r = exact.neutral_sphere(np.linspace(0, 800 * lam, 50), 800 * lam, lam, rho0)
     assert np.isfinite(rho).all() and np.isfinite(e_r).all()
 
 
@@ -166,7 +165,7 @@ def test_view_sends_vector_components(solved_sphere):
     magnitude at every pixel), scalars as they are."""
     results = figures.load_results(solved_sphere)
     body = results.mesh.body
-    fields = {info["name"]: (info, values) for info, values in figures._view_fields(results, body)}
+    fields = {info["name"]: (info, values) for info, values in figures.view_fields(results, body)}
     info, values = fields["E"]
     assert info["components"] == 3 and values.shape == (body.n_points, 3)
     assert info["min"] == 0.0

@@ -17,14 +17,14 @@ import csv
 import math
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, load_summary, write_case
+from giantatom import exact as exact_sphere
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, M_E
+from support import body_case, giantatom, load_summary, write_case
 
 LAMBDA = 1e-6
 R_SPHERE = 8.0
