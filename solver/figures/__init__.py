@@ -25,11 +25,12 @@ Figures (names as in ``[output] figures`` of the case file):
     view      view.html: an interactive 3D view (WebGL, one self-contained file)
 
 Modules: results (reading), geometry (cuts, planes, magnitudes), style (colours, colour bars,
-scale bar, camera), charge / planes / magnetic / spin / profile (the renderers), view (the
+scale bar, camera), charges / planes / magnetics / spins / profiles (the renderers), html (the
 HTML view), render (files: draw, render_figures, run_figures).
 """
 
 from giantatom.figures.geometry import MAGNITUDE_TOLERANCE, magnitude_error, magnitude_plane
+from giantatom.figures.html import view_fields, write_view
 from giantatom.figures.render import (
     FIELD_FIGURES,
     RENDERERS,
@@ -43,7 +44,6 @@ from giantatom.figures.render import (
 )
 from giantatom.figures.results import Results, as_results, from_memory, load_results
 from giantatom.figures.style import DEFAULT_SIZE
-from giantatom.figures.view import view_fields, write_view
 
 __all__ = [
     "DEFAULT_SIZE",

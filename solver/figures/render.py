@@ -6,14 +6,14 @@ from pathlib import Path
 
 from giantatom.case import FIGURES
 from giantatom.errors import FigureError, GiantAtomError
-from giantatom.figures.charge import figure_charge, figure_surface
-from giantatom.figures.magnetic import figure_magnetic, figure_stop_field
+from giantatom.figures.charges import figure_charge, figure_surface
+from giantatom.figures.html import write_view
+from giantatom.figures.magnetics import figure_magnetic, figure_stop_field
 from giantatom.figures.planes import figure_current, figure_field
-from giantatom.figures.profile import figure_profile
+from giantatom.figures.profiles import figure_profile
 from giantatom.figures.results import Results, as_results, load_results
-from giantatom.figures.spin import figure_spin
+from giantatom.figures.spins import figure_spin
 from giantatom.figures.style import DEFAULT_SIZE
-from giantatom.figures.view import write_view
 from giantatom.log import log
 
 # The --field choices of `giantatom plot` and the figure each one draws.

@@ -52,12 +52,14 @@ def engineering(largest: float, unit: str) -> tuple[float, str]:
 
 
 def round_ticks(lo: float, hi: float, count: int = 5) -> np.ndarray:
-    """About ``count`` round values within [lo, hi] (zero among them when it is inside)."""
-    from matplotlib.ticker import MaxNLocator
-
-    ticks = MaxNLocator(nbins=count, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi)
+    """Round values within [lo, hi], at most ``count`` + 2 of them, 1, 2, 2.5 or 5 times a
+    power of ten apart (zero among them when it is inside)."""
     span = hi - lo
-    return ticks[(ticks >= lo - 1e-9 * span) & (ticks <= hi + 1e-9 * span)]
+    power = 10.0 ** math.floor(math.log10(span / (count + 1)))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= count + 1)
+    first = math.ceil(lo / step - 1e-9)
+    ticks = np.arange(first, math.floor(hi / step + 1e-9) + 1) * step
+    return np.where(np.abs(ticks) < 1e-9 * step, 0.0, ticks)
 
 
 def tick_decimals(ticks: np.ndarray) -> int:
@@ -110,7 +112,7 @@ class Picture:
 
     def title(self, text: str, line2: str = "") -> None:
         # long titles wrap at the picture's width (about 0.55 font sizes a character)
-        width = max(40, int(self.size[0] / (0.62 * self.font)))
+        width = max(40, int(self.size[0] / (0.75 * self.font)))
         lines = [t for line in (text, line2) if line for t in _wrap(line, width)]
         self.plotter.add_text(
             "\n".join(lines), position="upper_left", font_size=self.font, color="black"
@@ -226,7 +228,7 @@ class Picture:
     def legend(self, entries: list[tuple[str, str]]) -> None:
         self.plotter.add_legend(
             [[label, colour] for label, colour in entries],
-            bcolor="white",
+            bcolor=(0.6, 0.6, 0.6),  # white, black and coloured lines show on it
             border=True,
             loc="lower left",
             size=(0.3, 0.035 * len(entries)),

@@ -51,8 +51,10 @@ def field_lines(mesh: Mesh, plane, direction: np.ndarray, normal: int):
         vectors="B_in_plane",
         integration_direction="both",
         surface_streamlines=True,
-        step_unit="l",
-        initial_step_length=0.2,
+        step_unit="l",  # lengths in the geometry unit
+        initial_step_length=mesh.size / 200,
+        min_step_length=mesh.size / 2000,
+        max_step_length=mesh.size / 50,
         max_length=6.0 * mesh.size,
         max_steps=20000,
         terminal_speed=1e-12,
@@ -81,7 +83,7 @@ def figure_magnetic(results: Results, size, clip: str | None):
         pic.add(shown, color="black")
     pic.add(outline(mesh, normal), color="crimson", line_width=3)
     pic.title(
-        results.title("magnetic field B: |B| and field lines"),
+        results.title("magnetic field B: its magnitude and field lines"),
         f"plane through the body centre across {AXES[normal]}, containing the applied field" + note,
     )
     right, up = pic.view(mesh, normal, tilt=False)
@@ -89,7 +91,7 @@ def figure_magnetic(results: Results, size, clip: str | None):
     pic.legend(
         [
             ("field lines of B (in the plane)", "white"),
-            ("arrows: B, length ~ |B|", "black"),
+            ("arrows: B, length ~ its magnitude", "black"),
             ("body outline", "crimson"),
         ]
     )
