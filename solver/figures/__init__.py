@@ -29,6 +29,8 @@ scale bar, camera), charges / planes / magnetics / spins / profiles (the rendere
 HTML view), render (files: draw, render_figures, run_figures).
 """
 
+from pathlib import Path
+
 from giantatom.figures.geometry import MAGNITUDE_TOLERANCE, magnitude_error, magnitude_plane
 from giantatom.figures.html import view_fields, write_view
 from giantatom.figures.render import (
@@ -118,8 +120,6 @@ def profile(source, probe: str | None = None, ax=None, size: tuple[int, int] = D
     return picture(as_results(source), "profile", size, None, probe, ax)
 
 
-def view(source, out: str, clip: str | None = None):
+def view(source, out: str | Path, clip: str | None = None) -> Path:
     """Write view.html (the interactive view) to ``out``; returns its path."""
-    from pathlib import Path
-
     return draw(as_results(source), "view", Path(out), DEFAULT_SIZE, clip)

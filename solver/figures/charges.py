@@ -23,13 +23,14 @@ def figure_charge(results: Results, size, clip: str | None):
     and the cut face the bulk's."""
     mesh = results.mesh
     n = mesh.normal(clip)
-    half = cut_open(mesh, n)
-    rho = np.asarray(half.point_data["rho"])
-    shown = [(half, rho)]
     layer = results.layer_surface if "rho" in results.layer_names else None
-    if layer is not None:  # the layer as a shell just outside the cut-open bulk
+    if layer is None:
+        half = cut_open(mesh, n)
+        shown = [(half, np.asarray(half.point_data["rho"]))]
+    else:  # the bulk on the cut face, the layer on the opened surface (they would coincide)
+        face = mesh.body.slice(normal=AXES[n], origin=mesh.center)
         shell = layer.clip(normal=open_side(n), origin=mesh.center, invert=True)
-        shown.append((shell, np.asarray(shell.point_data["rho"])))
+        shown = [(s, np.asarray(s.point_data["rho"])) for s in (face, shell)]
     values = np.concatenate([v for _, v in shown])
     vmin, vmax = scalar_range(values)
     pic = Picture(size)

@@ -58,6 +58,8 @@ def picture(results: Results, name: str, size, clip: str | None, part: str | Non
     if name == "profile":
         return figure_profile(results, size, clip, part, ax)
     if name == "spin" and part == STOP_FIELD:
+        if "B_stop" not in set(results.field_names) | set(results.layer_names):
+            raise FigureError("figure 'spin': the fields have no B_stop (the stop-field map)")
         return figure_stop_field(results, size, clip)
     return RENDERERS[name](results, size, clip)
 

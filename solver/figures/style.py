@@ -111,8 +111,8 @@ class Picture:
         self.font = max(8, round(size[1] / 60))
 
     def title(self, text: str, line2: str = "") -> None:
-        # long titles wrap at the picture's width (about 0.55 font sizes a character)
-        width = max(40, int(self.size[0] / (0.75 * self.font)))
+        # long titles wrap at the picture's width (a character is about 0.8 font sizes wide)
+        width = max(40, int(self.size[0] / (0.9 * self.font)))
         lines = [t for line in (text, line2) if line for t in _wrap(line, width)]
         self.plotter.add_text(
             "\n".join(lines), position="upper_left", font_size=self.font, color="black"
@@ -201,7 +201,7 @@ class Picture:
             self.add(tick, color="black", line_width=4)
         self.plotter.add_point_labels(
             [0.5 * (start + end) - 0.07 * mesh.size * up],
-            [f"{length:g} {unit} = {length / lam:.3g} lambda"],
+            [f"{length:g} {unit} = {length / lam:.4g} lambda"],
             font_size=self.font,
             text_color="black",
             shape=None,
