@@ -30,6 +30,7 @@ HTML view), render (files: draw, render_figures, run_figures).
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from giantatom.figures.geometry import MAGNITUDE_TOLERANCE, magnitude_error, magnitude_plane
 from giantatom.figures.html import view_fields, write_view
@@ -44,8 +45,19 @@ from giantatom.figures.render import (
     render_figures,
     run_figures,
 )
-from giantatom.figures.results import Results, as_results, from_memory, load_results
+from giantatom.figures.results import (
+    InMemoryResults,
+    Results,
+    Source,
+    as_results,
+    from_memory,
+    load_results,
+)
 from giantatom.figures.style import DEFAULT_SIZE
+
+if TYPE_CHECKING:
+    import matplotlib.figure
+    import pyvista
 
 __all__ = [
     "DEFAULT_SIZE",
@@ -53,7 +65,9 @@ __all__ = [
     "MAGNITUDE_TOLERANCE",
     "RENDERERS",
     "STOP_FIELD",
+    "InMemoryResults",
     "Results",
+    "Source",
     "as_results",
     "charge",
     "current",
@@ -79,47 +93,63 @@ __all__ = [
 ]
 
 
-def charge(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def charge(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """The bodies cut open across ``clip`` (x, y, z; default: chosen by shape), rho inside."""
     return picture(as_results(source), "charge", size, clip)
 
 
-def field(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def field(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """|E| and arrows of E on the plane through the bodies across ``clip``."""
     return picture(as_results(source), "field", size, clip)
 
 
-def surface(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def surface(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """rho on the bodies' surface."""
     return picture(as_results(source), "surface", size, clip)
 
 
-def magnetic(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def magnetic(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """|B| and field lines on the cut containing the applied field."""
     return picture(as_results(source), "magnetic", size, clip)
 
 
-def current(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def current(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """|J| and arrows of J on the plane across the applied field (or across ``clip``)."""
     return picture(as_results(source), "current", size, clip)
 
 
-def spin(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def spin(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """The two spin currents on the surface, side by side."""
     return picture(as_results(source), "spin", size, clip)
 
 
-def stop_field(source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE):
+def stop_field(
+    source: Source, clip: str | None = None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "pyvista.Plotter":
     """B_stop on the surface: the applied field that stops the slower spin current."""
     return picture(as_results(source), "spin", size, clip, STOP_FIELD)
 
 
-def profile(source, probe: str | None = None, ax=None, size: tuple[int, int] = DEFAULT_SIZE):
+def profile(
+    source: Source, probe: str | None = None, ax=None, size: tuple[int, int] = DEFAULT_SIZE
+) -> "matplotlib.figure.Figure":
     """rho and |E| along the probe line ``probe`` (default: the first) as a matplotlib Figure;
     ``ax``: two Axes (rho, |E|) to draw on instead of a new Figure."""
     return picture(as_results(source), "profile", size, None, probe, ax)
 
 
-def view(source, out: str | Path, clip: str | None = None) -> Path:
+def view(source: Source, out: str | Path, clip: str | None = None) -> Path:
     """Write view.html (the interactive view) to ``out``; returns its path."""
     return draw(as_results(source), "view", Path(out), DEFAULT_SIZE, clip)

@@ -11,7 +11,7 @@ from giantatom.figures.html import write_view
 from giantatom.figures.magnetics import figure_magnetic, figure_stop_field
 from giantatom.figures.planes import figure_current, figure_field
 from giantatom.figures.profiles import figure_profile
-from giantatom.figures.results import Results, as_results, load_results
+from giantatom.figures.results import Results, Source, as_results, load_results
 from giantatom.figures.spins import figure_spin
 from giantatom.figures.style import DEFAULT_SIZE
 from giantatom.log import log
@@ -119,7 +119,7 @@ def figure_settings(results: Results) -> tuple[tuple[str, ...] | None, tuple[int
 
 
 def render_figures(
-    source,
+    source: Source,
     names: list[str] | None = None,
     folder: Path | None = None,
     size: tuple[int, int] | None = None,

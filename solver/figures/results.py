@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -267,7 +267,23 @@ def _not_results(path: Path) -> str:
     return f"{path} is not a giantatom results directory (no summary.json)"
 
 
-def from_memory(results: Any) -> Results:
+class InMemoryResults(Protocol):
+    """What ``giantatom.solve`` returns, as far as the figures use it."""
+
+    summary: Any  # .to_dict(): the dict of summary.json
+    probes: dict[str, dict[str, np.ndarray]]  # probe name -> column name -> values
+    case: Case
+    path: Path | None
+
+    def grid(self) -> Any: ...  # rank 0: the field grid, as the saved field file
+
+    def surface(self) -> Any: ...  # the thin-layer surface grid, or None
+
+
+Source = str | Path | Results | InMemoryResults
+
+
+def from_memory(results: InMemoryResults) -> Results:
     """The in-memory results of ``giantatom.solve`` (``summary.to_dict()``, ``grid()``,
     ``surface()``, ``probes``, ``case``, ``path``) as figures' Results."""
     summary = results.summary.to_dict()
@@ -293,7 +309,7 @@ def from_memory(results: Any) -> Results:
     )
 
 
-def as_results(source: "str | Path | Results | Any") -> Results:
+def as_results(source: Source) -> Results:
     """A results directory (path), a Results, or in-memory results, as Results."""
     if isinstance(source, Results):
         return source
