@@ -87,7 +87,7 @@ def figure_magnetic(results: Results, size, clip: str | None):
         f"plane through the body centre across {AXES[normal]}, containing the applied field" + note,
     )
     right, up = pic.view(mesh, normal, tilt=False)
-    pic.scale_bar(mesh, right, up, results.unit, results.lam, below=0.92)
+    pic.scale_bar(mesh, right, up, results.unit, results.lam, margin=0.38)
     pic.legend(
         [
             ("field lines of B (in the plane)", "white"),

@@ -65,7 +65,7 @@ def planar(
         f"plane through the body centre across {AXES[normal]}, vacuum around the bodies",
     )
     right, up = pic.view(mesh, normal, tilt=False)
-    pic.scale_bar(mesh, right, up, results.unit, results.lam, below=0.92)
+    pic.scale_bar(mesh, right, up, results.unit, results.lam, margin=0.38)
     pic.legend([(f"arrows: {vector} in the plane", "black"), ("body outline", outline_colour)])
     return pic.plotter
 

@@ -44,6 +44,5 @@ def figure_spin(results: Results, size, clip: str | None):
         f"left: {up} (spin up, red arrows); right: {down} (spin down, blue arrows)",
     )
     right, up_ = pic.view(mesh, normal, tilt=True)
-    pic.plotter.reset_camera()
     pic.scale_bar(mesh, right, up_, results.unit, results.lam)
     return pic.plotter

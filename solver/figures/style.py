@@ -184,14 +184,16 @@ class Picture:
         up: np.ndarray,
         unit: str,
         lam: float,
-        below: float = 0.54,
+        margin: float = 0.06,
     ):
-        """A bar of round length ``below`` (of the bodies' size) under their centre, labelled
-        in the case's unit and in lambda."""
+        """A bar of round length under the bodies (``margin`` of their size below their extent
+        on screen), labelled in the case's unit and in lambda; after ``view``: the camera is
+        fitted again to take it in."""
         import pyvista
 
         length = round_length(0.4 * mesh.size)
-        start = mesh.center - 0.5 * length * right - below * mesh.size * up
+        below = 0.5 * float(mesh.extent @ np.abs(up)) + margin * mesh.size
+        start = mesh.center - 0.5 * length * right - below * up
         end = start + length * right
         self.add(pyvista.Line(start, end), color="black", line_width=4)
         ticks = [
@@ -208,6 +210,9 @@ class Picture:
             show_points=False,
             always_visible=True,
         )
+        # frame the bodies and the bar, clear of the colour bar on the right
+        self.plotter.reset_camera()
+        self.plotter.camera.zoom(0.9)
 
     def view(
         self, mesh: Mesh, normal: int, *, tilt: bool, zoom: float = 1.0, side: float = 0.55
