@@ -14,7 +14,8 @@ The package is organised by stage, in the order the data flows:
     thinlayer.py the thin-layer model for lambda << size (thinlayer_output.py: its outputs)
     fields.py    output fields; probes.py: fields sampled along lines
     output.py    summary.json, ParaView files, CSV, atomic results directory
-    figures.py   pictures from a results directory (no DOLFINx)
+    figures/     pictures from a results directory or in-memory results (no DOLFINx)
+    exact.py     exact solutions (sphere, London sphere, spin speed, plate), for figures and tests
     run.py       the pipeline that calls the stages in order (results.py: what it returns,
                  summary.py: the typed summary.json)
     cli.py       the ``giantatom`` command (bench.py: ``giantatom bench``)

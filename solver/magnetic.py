@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from giantatom import fluxoid, meshes
+from giantatom import exact, fluxoid, meshes
 from giantatom.backend import MPI, PETSc, dolfinx, fem, ufl
 from giantatom.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
 from giantatom.domain import Domain
@@ -80,9 +80,7 @@ def dipole_potential(direction: np.ndarray, center: np.ndarray):
 def london_sphere_moment(B: np.ndarray, radius_m: float, lambda_m: float) -> np.ndarray:
     """Exact moment (A m^2) of a London sphere in the uniform field B (T):
     m = -(2 pi R^3 B / mu0) [1 - 3 (lambda/R) coth(R/lambda) + 3 (lambda/R)^2]."""
-    q = lambda_m / radius_m
-    shape = 1.0 - 3.0 * q / math.tanh(1.0 / q) + 3.0 * q * q
-    return -(2.0 * math.pi * radius_m**3 / MU_0) * shape * np.asarray(B, dtype=float)
+    return exact.london_moment(radius_m / lambda_m, B, lambda_m)
 
 
 @dataclass

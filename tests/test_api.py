@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import BIN, ROOT, load_summary, sphere_case, write_case
-from conftest import giantatom as command
+from support import BIN, ROOT, load_summary, sphere_case, write_case
+from support import giantatom as command
 
 IGNORED = {"memory", "versions"}  # of the run, not of the physics; and timings (*seconds)
 

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import sphere_case
+from giantatom import exact as exact_sphere
 from giantatom import spin
 from giantatom.backend import MPI
 from giantatom.case import parse_case
@@ -14,6 +13,7 @@ from giantatom.charge import solve_charge
 from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
 from giantatom.stages import inputs
+from support import sphere_case
 
 
 def solve(text: str):

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.units import HBAR, MU_0
+from support import body_case
 
 LAMBDA = 1e-6
 PHI_0 = math.pi * HBAR / 1.602176634e-19  # h/(2|e|), Wb

@@ -11,14 +11,14 @@ import dataclasses
 import math
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, load_summary, sphere, write_case
+from giantatom import exact as exact_sphere
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.units import MU_0
+from support import body_case, giantatom, load_summary, sphere, write_case
 
 LAMBDA = 1e-6
 B0 = 0.01  # T

@@ -13,17 +13,17 @@ import importlib.util
 import math
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, load_summary, sphere, write_case
+from giantatom import exact as exact_sphere
 from giantatom import thinlayer
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.domain import build_domain
 from giantatom.errors import CaseError
 from giantatom.material import Material
+from support import body_case, giantatom, load_summary, sphere, write_case
 
 LAMBDA = 1e-6  # lambda = 1 um, lengths in um
 SIZES = (10.0, 30.0, 100.0, 1000.0)
