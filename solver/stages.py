@@ -25,7 +25,7 @@ from giantatom import (
     spin,
     spin_summary,
 )
-from giantatom.case import Case
+from giantatom.case import Case, Probe
 from giantatom.charge import ChargeInputs
 from giantatom.domain import Domain
 from giantatom.errors import CaseError
@@ -144,7 +144,12 @@ class FullModel:
         return out + fields.spin_fields(s.spin, spaces)
 
     def write(
-        self, domain: Domain, s: Solutions, out: list[fields.Field], lines, folder: Path
+        self,
+        domain: Domain,
+        s: Solutions,
+        out: list[fields.Field],
+        lines: tuple[Probe, ...],
+        folder: Path,
     ) -> dict:
         """The probes' CSV files; no summary section of its own."""
         columns = fields.probe_columns(out)
@@ -196,7 +201,12 @@ class ThinLayerModel:
         return thin_outputs.bulk_fields(s.charge, spaces, s.magnetic)
 
     def write(
-        self, domain: Domain, s: Solutions, out: list[fields.Field], lines, folder: Path
+        self,
+        domain: Domain,
+        s: Solutions,
+        out: list[fields.Field],
+        lines: tuple[Probe, ...],
+        folder: Path,
     ) -> dict:
         """surface.vtu and the probes (the layer resolved by its profile); the summary section
         surface_fields."""
