@@ -9,21 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import (
-    backend,
-    charge,
-    charge_summary,
-    fields,
-    magnetic,
-    output,
-    probes,
-    spin,
-    stages,
-)
+from giantatom import backend, output, probes, stages
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
-from giantatom.errors import CaseError
 from giantatom.log import StageTimer, log
 from giantatom.meshes.model import quality_warnings
 from giantatom.parallel import on_root, peak_memory
@@ -99,22 +88,6 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
         "center_m": [c * lam for c in r.center],
         "seconds": r.seconds,
     }
-
-
-def _probe_tables(
-    case: Case, domain: Domain, all_fields: list[fields.Field]
-) -> dict[str, dict[str, np.ndarray]]:
-    """probe name -> column -> values (the probe CSV files), on rank 0; empty elsewhere."""
-    columns = fields.probe_columns(all_fields)
-    tables = {}
-    for probe in case.probes:
-        points = probes.probe_points(probe)
-        values = probes.sample(domain, points, columns)
-        if domain.comm.rank == 0:
-            header, table = fields.probe_table(all_fields, values)
-            rows = np.hstack([points, table])
-            tables[probe.name] = dict(zip(["x", "y", "z", *header], rows.T, strict=True))
-    return tables
 
 
 def _report(summary: dict, out: Path) -> None:
@@ -285,59 +258,26 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
     report = domain.report
     for line in probes.outside_domain(case, report.center, report.outer_radius):
         log.warning(line)
-    if domain.report.model_kind == "thin-layer":
-        return _thin_layer(case, domain, timer)
-    if case.model.kind == "auto":
-        log.info(
-            "model: full (chosen by [model] kind = auto: the smallest body dimension, %.4g "
-            "lambda, is below auto_threshold = %g lambda)",
-            min(domain.report.smallest_dimensions),
-            case.model.auto_threshold,
-        )
-
-    with timer.stage("charge", "charge sector"):
-        solution = charge.solve_charge(domain, stages.inputs(case).charge)
-        charge_numbers = charge_summary.summarize(solution).to_dict()
-
-    magnetic_solution, magnetic_summary = None, None
-    if case.magnetic.active:
-        with timer.stage("magnetic", "magnetic sector"):
-            magnetic_solution = magnetic.solve_magnetic(case, domain)
-            magnetic_summary = magnetic.summarize(magnetic_solution, case)
-
-    with timer.stage("spin", "spin sector"):
-        spin_solution = spin.solve_spin(case, solution, magnetic_solution)
-        spin_summary = spin.summarize(spin_solution, case)
-
+    model = stages.choose_model(case, domain)
+    given = stages.inputs(case)
+    solutions = stages.solve(model, domain, given, timer)
     with timer.stage("fields", "output fields"):
-        degree = case.mesh.order
-        if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
-            degree = max(degree, case.magnetic.order)
-        spaces = fields.FieldSpaces(domain, degree)
-        all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
-        if magnetic_solution is not None:
-            all_fields += fields.magnetic_fields(magnetic_solution, spaces)
-        all_fields += fields.spin_fields(spin_solution, spaces)
-        tables = _probe_tables(case, domain, all_fields)
-
-    summary = _summary(
-        case,
-        domain,
-        solution.space.dofmap.index_map.size_global,
-        electric=charge_numbers.pop("electric", None),
-        charge=charge_numbers,
-        magnetic=magnetic_summary,
-        spin=spin_summary,
-        fields=fields.field_documentation(all_fields),
-    )
-    solutions = {"charge": solution, "magnetic": magnetic_solution, "spin": spin_solution}
+        all_fields = model.output_fields(domain, solutions, given)
+        tables = model.probe_tables(domain, solutions, all_fields, case.probes)
+        surface, extra = model.surface(domain, solutions)
+    sections = stages.sections(model, solutions, all_fields, extra)
+    if sections.get("model") is not None:
+        sections["model"] = ModelSummary(**sections["model"])
+    summary = _summary(case, domain, solutions.dofs, **sections)
+    solved = {"charge": solutions.charge, "magnetic": solutions.magnetic, "spin": solutions.spin}
     return Results(
         case,
         summary,
         domain=domain,
-        solutions={k: v for k, v in solutions.items() if v is not None},
+        solutions={k: v for k, v in solved.items() if v is not None},
         output_fields=all_fields,
         probes=tables,
+        surface=surface,
     )
 
 
@@ -357,82 +297,6 @@ def _summary(case: Case, domain: Domain, dofs: int, **sections) -> Summary:
         mesh=MeshSummary(**mesh_summary(domain, dofs)),
         run=RunSummary(ranks=domain.comm.size, versions=backend.versions()),
         **sections,
-    )
-
-
-def _thin_layer(case: Case, domain: Domain, timer: StageTimer) -> Results:
-    """The thin-layer model's stages after the mesh (thinlayer.py; its outputs:
-    thinlayer_output.py)."""
-    from giantatom import thinlayer, thinlayer_output
-
-    if case.electric.active:
-        raise CaseError(
-            "the thin-layer model does not take an applied electric field yet: use [model] "
-            'kind = "full"',
-            "electric.applied_field",
-        )
-    if case.geometry.electrodes:
-        raise CaseError(
-            'the thin-layer model does not take electrodes yet: use [model] kind = "full"',
-            "geometry.electrode",
-        )
-    smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
-    log.info(
-        "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "
-        "the geometry, the layer lambda deep is treated analytically",
-        "chosen by [model] kind = auto" if case.model.kind == "auto" else "[model] kind",
-        smallest,
-        smallest / domain.lambda_m,
-    )
-    with timer.stage("charge", "thin-layer charge sector"):
-        solution = thinlayer.solve_thin_layer(case, domain)
-    magnetic_solution = None
-    if case.magnetic.active:
-        with timer.stage("magnetic", "thin-layer magnetic sector"):
-            magnetic_solution = thinlayer.solve_magnetic(case, solution)
-    with timer.stage("spin", "spin velocities in the layer"):
-        A = None
-        if magnetic_solution is not None:
-            A = magnetic_solution.vector_potential(solution.surface.n, domain.lambda_m)
-        spins = thinlayer.solve_spin(solution, case, A)
-        sections = thinlayer.summarize(solution, case, magnetic_solution, spins)
-    with timer.stage("fields", "output fields"):
-        # The bulk fields are smooth on the mesh scale: quadratic cells show them (E exactly).
-        spaces = fields.FieldSpaces(domain, min(domain.report.order, 2))
-        bulk = thinlayer_output.bulk_fields(solution, spaces, magnetic_solution)
-        surface, surface_docs = thinlayer_output.surface_grid(
-            solution, case, magnetic_solution, spins
-        )
-        tables = thinlayer_output.probe_tables(case, solution, bulk, magnetic_solution)
-    log.info(
-        "thin-layer model: the layer (lambda = %.3g m) is analytic; surface fields in "
-        "surface.vtu, probes resolve it with exp(-depth/lambda)",
-        domain.lambda_m,
-    )
-    model = ModelSummary(
-        kind="thin-layer",
-        requested=case.model.kind,
-        smallest_dimension_m=smallest,
-        resolution=case.model.resolution,
-    )
-    summary = _summary(
-        case,
-        domain,
-        solution.space.dofmap.index_map.size_global,
-        model=model,
-        **{k: sections[k] for k in ("charge", "magnetic", "spin") if k in sections},
-        fields=fields.field_documentation(bulk),
-        surface_fields=surface_docs,
-    )
-    solutions = {"charge": solution, "magnetic": magnetic_solution, "spin": spins}
-    return Results(
-        case,
-        summary,
-        domain=domain,
-        solutions={k: v for k, v in solutions.items() if v is not None},
-        output_fields=bulk,
-        probes=tables,
-        surface=surface,
     )
 
 

@@ -13,10 +13,12 @@ import numpy as np
 
 from giantatom import fields, probes, relations
 from giantatom.backend import ufl
-from giantatom.case import Case
+from giantatom.case import Probe
 from giantatom.distance import p2_triangle
 from giantatom.fields import Field, FieldSpaces
-from giantatom.thinlayer import ThinLayerMagnetic, ThinLayerSolution, ThinLayerSpin
+from giantatom.thinlayer.charge import ThinLayerSolution
+from giantatom.thinlayer.magnetic import ThinLayerMagnetic
+from giantatom.thinlayer.spin import ThinLayerSpin
 from giantatom.units import E_CHARGE, EPS_0, MU_0
 
 VTK_QUADRATIC_TRIANGLE = 22
@@ -86,11 +88,11 @@ def bulk_fields(
 
 
 def _surface_arrays(
-    sol: ThinLayerSolution, case: Case, magnetic: ThinLayerMagnetic | None, spins: ThinLayerSpin
+    sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None, spins: ThinLayerSpin
 ) -> dict[str, tuple[np.ndarray, str, str]]:
     """name -> (values per sample, unit, description) for surface.vtu."""
     surface, lam = sol.surface, sol.domain.lambda_m
-    n_s = case.material.n_s
+    n_s = spins.inputs.material.n_s
     rho0 = sol.rho0[surface.body][:, None]
     up, down = spins.v if spins.v_field is None else spins.v_field
     up_total, down_total = spins.v_total if spins.v_field is None else spins.v_total_field
@@ -151,7 +153,6 @@ def _surface_arrays(
 
 def surface_grid(
     sol: ThinLayerSolution,
-    case: Case,
     magnetic: ThinLayerMagnetic | None,
     spins: ThinLayerSpin,
 ):
@@ -160,7 +161,7 @@ def surface_grid(
     documentation of its fields. The grid is None on the other ranks."""
     import pyvista
 
-    arrays = _surface_arrays(sol, case, magnetic, spins)
+    arrays = _surface_arrays(sol, magnetic, spins)
     values = {name: np.asarray(v, dtype=float) for name, (v, _, _) in arrays.items()}
     gathered = _gather_surface(sol, values)
     documentation = {
@@ -233,8 +234,9 @@ def _gather_surface(sol: ThinLayerSolution, arrays: dict[str, np.ndarray]):
 
 
 def probe_tables(
-    case: Case,
+    lines: tuple[Probe, ...],
     sol: ThinLayerSolution,
+    spins: ThinLayerSpin,
     bulk: list[Field],
     magnetic: ThinLayerMagnetic | None,
 ) -> dict[str, dict[str, np.ndarray]]:
@@ -242,10 +244,10 @@ def probe_tables(
     the layer resolved by its 1D profile: the bulk fields sampled, and inside a body replaced
     by the layer's profile at the point's depth."""
     tables: dict[str, dict[str, np.ndarray]] = {}
-    if not case.probes:
+    if not lines:
         return tables
     domain = sol.domain
-    axis = np.array(case.spin.axis)
+    axis = np.array(spins.axis)
     functions = {f.name: f.function for f in bulk}
     columns = [("region", functions["region"], 0), ("phi", functions["phi"], 0)]
     columns += [(f"E{c}", functions["E"], i) for i, c in enumerate("xyz")]
@@ -259,17 +261,17 @@ def probe_tables(
     if magnetic is not None:
         header += ["Bx_T", "By_T", "Bz_T", "Jx_A_m2", "Jy_A_m2", "Jz_A_m2"]
     header += [f"v{s}_{c}_m_s" for s in ("up", "down") for c in "xyz"]
-    for probe in case.probes:
+    for probe in lines:
         points = probes.probe_points(probe)
         values = probes.sample(domain, points, columns)
         if domain.comm.rank != 0:
             continue
-        rows = _probe_rows(sol, case, points / domain.lambda_in_units, values, gathered, axis)
+        rows = _probe_rows(sol, points / domain.lambda_in_units, values, gathered, axis)
         tables[probe.name] = dict(zip(header, np.hstack([points, rows]).T, strict=True))
     return tables
 
 
-def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
+def _probe_rows(sol, points, values, surface, axis) -> np.ndarray:
     """Columns after x, y, z for each probe point (lambda units in, SI out)."""
     lam = sol.domain.lambda_m
     magnetic = "B_t" in surface
