@@ -252,7 +252,7 @@ def _bare_poisson(domain, order: int, rtol: float) -> dict:
 
 
 def _one_run(text: str, folder: Path, comm, order: int, rtol: float, warmup: bool) -> dict:
-    from giantatom import charge, fields, output
+    from giantatom import charge, charge_summary, fields, output, stages
     from giantatom.case import parse_case
     from giantatom.domain import build_domain
     from giantatom.parallel import peak_memory
@@ -262,8 +262,8 @@ def _one_run(text: str, folder: Path, comm, order: int, rtol: float, warmup: boo
     domain = build_domain(case, comm)
     t_mesh, _ = _clock(comm)
     c0 = time.process_time()
-    solution = charge.solve_charge(case, domain)
-    charge.summarize(solution, case)
+    solution = charge.solve_charge(domain, stages.inputs(case).charge)
+    charge_summary.summarize(solution)
     t_charge, c_charge = _clock(comm)
     spaces = fields.FieldSpaces(domain, case.mesh.order)
     all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]

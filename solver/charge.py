@@ -40,159 +40,45 @@ import numpy as np
 
 from giantatom import meshes
 from giantatom.backend import PETSc, fem, ufl
-from giantatom.case import Case
+from giantatom.case import ChargeSpec, SolverSpec
+from giantatom.closures import chosen_rho0, closure_densities, spin_shift_speeds
 from giantatom.domain import Domain
+from giantatom.farfield import (
+    FieldResponse,
+    applied_potential,
+    dipole_load,
+    field_response,
+    point_charge_load,
+)
 from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs
 from giantatom.log import log
-from giantatom.parallel import global_max, global_min
+from giantatom.material import Material
 from giantatom.phase import GradientProjection, phase_degree
-from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, M_E
-
-CLOSURE_EVALUATION = (
-    "rho0 is a ground-state property of each body: every closure is evaluated on the body's own "
-    "expulsion solution, neutral and field-free, with its neighbours inert (rho0 = 0, neutral); "
-    "neither neighbours, nor applied fields, nor the body's net charge move it. "
-    "rho0_by_closure lists what each closure gives for each body"
+from giantatom.screening import (
+    BodyWeights,
+    centroids,
+    combination,
+    degree_of,
+    electric_field,
+    max_field,
+    poisson_form,
+    quadrature,
+    screening_form,
 )
+from giantatom.units import EPS_0
 
 
-def quadrature(measure: ufl.Measure, degree: int) -> ufl.Measure:
-    """``measure`` with the quadrature of the charge sector's forms for Lagrange ``degree``:
-    UFL's estimate up to P2; from P3 on, 2 * degree, exact on straight cells (all but those
-    at a curved surface), since UFL's estimate on a cubic geometry (10 to 12) made the P3
-    assembly 2.2 times slower for no gain in accuracy (README "Performance")."""
-    return measure if degree <= 2 else measure(degree=2 * degree)
+@dataclass(frozen=True)
+class ChargeInputs:
+    """What the charge sector solves for besides the domain (the pipeline maps a case to it)."""
 
-
-def _degree(u) -> int:
-    return u.ufl_function_space().ufl_element().embedded_superdegree
-
-
-def screening_form(domain: Domain, u, w) -> ufl.Form:
-    """Screened operator -lap u + chi_Omega u (lengths in lambda), Robin on Gamma_inf."""
-    dx, ds = quadrature(domain.dx, _degree(u)), quadrature(domain.ds, _degree(u))
-    return (
-        ufl.inner(ufl.grad(u), ufl.grad(w)) * dx
-        + u * w * dx(domain.body_tags)
-        + u * w * domain.robin * ds(meshes.OUTER)
-    )
-
-
-def poisson_form(domain: Domain, u, w) -> ufl.Form:
-    """Poisson operator -lap u, with the monopole Robin condition on Gamma_inf."""
-    dx, ds = quadrature(domain.dx, _degree(u)), quadrature(domain.ds, _degree(u))
-    return ufl.inner(ufl.grad(u), ufl.grad(w)) * dx + u * w * domain.robin * ds(meshes.OUTER)
-
-
-def centroids(domain: Domain) -> np.ndarray:
-    """Centroid of each body, lambda (mesh coordinates), shape (bodies, 3)."""
-    x = ufl.SpatialCoordinate(domain.mesh)
-    one = domain.constant(1.0)
-    moments = [[domain.integrate(x[i] * domain.dx(t)) for i in range(3)] for t in domain.body_tags]
-    volumes = [domain.integrate(one * domain.dx(t)) for t in domain.body_tags]
-    return np.array(moments) / np.array(volumes)[:, None]
-
-
-def point_charge_load(domain: Domain, w, point: np.ndarray) -> PETSc.Vec | None:
-    """int_Gamma_inf g w ds with g = (d/dn + 1/R_out) 1/(4 pi |x - point|): the Robin data that
-    makes the monopole condition exact for a unit charge at ``point`` (a body's centroid)
-    instead of at the centre of the outer sphere. None when ``point`` is that centre, where the
-    data vanish (within 1e-3 R_out, the spurious field below is then 1e-3 of that of a body a
-    radius R_out away: the meshed centroid of a centred body is off by rounding and mesh error).
-    Without it, the potential of a charge off the centre carries a spurious uniform field of
-    about Q d/(8 pi R_out^3), d its distance from the centre."""
-    center = np.array(domain.report.center, dtype=float)
-    if np.linalg.norm(point - center) < 1e-3 * domain.outer_radius:  # a meshed centroid
-        return None
-    x = ufl.SpatialCoordinate(domain.mesh)
-    r = x - ufl.as_vector([domain.constant(c) for c in point])
-    n = ufl.FacetNormal(domain.mesh)
-    distance = ufl.sqrt(ufl.dot(r, r))
-    g = (-ufl.dot(r, n) / distance**3 + domain.robin / distance) / (4.0 * np.pi)
-    return assemble_rhs(fem.form(g * w * quadrature(domain.ds, _degree(w))(meshes.OUTER)))
-
-
-def dipole_load(domain: Domain, w, axis: int) -> PETSc.Vec:
-    """int_Gamma_inf g w ds with g = (d/dn + 1/R_out) of the potential (x - x_c)_i/(4 pi r^3)
-    of a unit dipole along ``axis`` at the centre x_c: -n_i/(4 pi R_out^3). Added to the
-    monopole Robin condition, it makes it exact for the dipole far field as well."""
-    n = ufl.FacetNormal(domain.mesh)
-    g = -n[axis] * domain.robin**3 / (4.0 * np.pi)
-    return assemble_rhs(fem.form(g * w * quadrature(domain.ds, _degree(w))(meshes.OUTER)))
-
-
-def applied_potential(domain: Domain, space: fem.FunctionSpace, field_V_m) -> fem.Function:
-    """-E_a . (x - x_c), V, with x_c the centre of the outer sphere (positions in lambda)."""
-    center = np.array(domain.report.center, dtype=float)
-    E = np.asarray(field_V_m, dtype=float) * domain.lambda_m
-    f = fem.Function(space, name="applied potential")
-    f.interpolate(lambda x: -(E @ (x - center[:, None])))
-    return f
-
-
-def electric_field(domain: Domain, potential: fem.Function) -> ufl.core.expr.Expr:
-    """E = -grad(potential), V/m (the mesh's length unit is lambda)."""
-    return -ufl.grad(potential) * domain.constant(1.0 / domain.lambda_m)
-
-
-class BodyWeights:
-    """Load vectors int_{Omega_k} w dx and int_{dOmega_k} w dS of every body.
-
-    They are the screening right-hand sides, and they double as integration weights: for a
-    function u of the space, int_{Omega_k} u = weights . u, and the volume is their sum
-    (Lagrange basis functions add up to 1)."""
-
-    def __init__(self, domain: Domain, space: fem.FunctionSpace):
-        w = ufl.TestFunction(space)
-        dx, dS = quadrature(domain.dx, _degree(w)), quadrature(domain.dS, _degree(w))
-        self.volume = [assemble_rhs(fem.form(w * dx(t))) for t in domain.body_tags]
-        self.surface = [assemble_rhs(fem.form(w("+") * dS(t))) for t in domain.body_tags]
-
-    def volumes(self) -> np.ndarray:
-        return np.array([v.sum() for v in self.volume])
-
-    def areas(self) -> np.ndarray:
-        return np.array([v.sum() for v in self.surface])
-
-    def integrals(self, weights: list[PETSc.Vec], functions: list) -> np.ndarray:
-        """[m, i] = int over body m of functions[i] (zero where it is None)."""
-        table = np.zeros((len(weights), len(functions)))
-        for m, weight in enumerate(weights):
-            for i, f in enumerate(functions):
-                if f is not None:
-                    table[m, i] = weight.dot(f.x.petsc_vec)
-        return table
-
-    def destroy(self) -> None:
-        for v in self.volume + self.surface:
-            v.destroy()
-
-
-@dataclass
-class FieldResponse:
-    """The bodies' answer to a uniform applied field E_a (docs/formulation.md section 4): in
-    body m rho_E = (Y_A - A)/s + sum_j c_j (delta_mj - u_j) - sum_i p_i D_i, and
-    phi_E = A - Y_A + s sum_j c_j u_j + s sum_i p_i D_i, with A = -E_a . (x - x_c), Y_A the
-    screened response to A in the bodies, D_i the response to the Robin data of a unit dipole
-    at the centre (so the far field carries the induced dipole p exactly), c_j keeping every
-    body neutral. rho0 does not move: the closures are evaluated without the field."""
-
-    field_V_m: np.ndarray
-    applied: fem.Function  # A, V
-    screened: fem.Function  # Y_A, V
-    dipole_responses: list[fem.Function]  # D_i, per unit dipole (lambda units)
-    coefficients: np.ndarray  # c_j, C/m^3
-    dipole: np.ndarray  # p, C/m^3 lambda^4 (the induced dipole about x_c)
-
-    def density_terms(self, s: float) -> list[tuple[float, fem.Function]]:
-        """rho_E less its u_j terms (those join the expulsion's), C/m^3."""
-        terms = [(1.0 / s, self.screened), (-1.0 / s, self.applied)]
-        return terms + [(-p, D) for p, D in zip(self.dipole, self.dipole_responses, strict=True)]
-
-    def potential_terms(self, s: float) -> list[tuple[float, fem.Function]]:
-        """phi_E less its u_j terms, V."""
-        terms = [(1.0, self.applied), (-1.0, self.screened)]
-        return terms + [(s * p, D) for p, D in zip(self.dipole, self.dipole_responses, strict=True)]
+    material: Material
+    closure: ChargeSpec  # the closure and, for closure "rho0", its value
+    solver: SolverSpec
+    order: int  # Lagrange degree of the potentials
+    net_charges: tuple[float, ...]  # C, per body
+    applied_field: tuple[float, float, float] | None = None  # V/m, uniform; None: none
+    spin_axis: tuple[float, float, float] = (0.0, 0.0, 1.0)  # of the spin-speed closure
 
 
 @dataclass
@@ -202,6 +88,7 @@ class ChargeSolution:
     The pieces u_k, P_b, Y_b and c_j are those of the module docstring."""
 
     domain: Domain
+    inputs: ChargeInputs
     space: fem.FunctionSpace
     profiles: list[fem.Function]  # u_k, dimensionless
     potentials: list[fem.Function]  # P_b, lambda^2 per lambda^2 (lengths in lambda)
@@ -271,7 +158,7 @@ class ChargeSolution:
     def body_charges(self) -> np.ndarray:
         """int rho over each body, C."""
         domain = self.domain
-        dx = quadrature(domain.dx, _degree(self.phi))
+        dx = quadrature(domain.dx, degree_of(self.phi))
         charges = [
             domain.integrate(self.density(m) * dx(t)) for m, t in enumerate(domain.body_tags)
         ]
@@ -280,7 +167,7 @@ class ChargeSolution:
     def surface_means(self) -> np.ndarray:
         """Area mean of rho over each body's surface, C/m^3."""
         domain = self.domain
-        dS = quadrature(domain.dS, _degree(self.phi))
+        dS = quadrature(domain.dS, degree_of(self.phi))
         # the expression of body m is continuous across its surface: either side gives it
         means = [
             domain.integrate(self.density(m)("+") * dS(t)) for m, t in enumerate(domain.body_tags)
@@ -294,58 +181,13 @@ class ChargeSolution:
         return constant + sum(c * f.x.array[dofs] for c, f in terms)
 
 
-def field_values(domain: Domain, expr: ufl.core.expr.Expr, degree: int) -> list[np.ndarray]:
-    """A vector expression sampled at the nodes of a DG space, per body: arrays (n, 3).
-
-    For order-p potentials E is a polynomial of degree p-1 in each cell, so with degree p-1
-    (at least 1) the node values hold the extremes of |E| on affine cells."""
-    W = fem.functionspace(domain.mesh, ("DG", degree, (3,)))
-    f = fem.Function(W)
-    f.interpolate(fem.Expression(expr, W.element.interpolation_points))
-    values = f.x.array.reshape(-1, 3)
-    return [values[domain.cell_dofs(W, tag)] for tag in domain.body_tags]
-
-
-def max_field(domain: Domain, E: ufl.core.expr.Expr, degree: int) -> np.ndarray:
-    """max |E| over each body (node values, see ``field_values``), V/m, on every rank."""
-    return np.array(
-        [
-            global_max(domain.comm, np.linalg.norm(v, axis=1))
-            for v in field_values(domain, E, degree)
-        ]
-    )
-
-
-def spin_shift_speeds(
-    domain: Domain, case: Case, excess: list, projection: GradientProjection
-) -> np.ndarray:
-    """Per body m: the largest surface value of the spin-velocity shift |v_sigma - v_sigma0|,
-    m/s, for the field excess ``excess[m]`` (E - E0 in body m, V/m; no applied field):
-    -(e/m_e)(X - grad chi), X = lambda s x (E - E0)/c, chi its gradient part in the body (the
-    phase term, docs/formulation.md section 3.4). The same for both spins; taken at the surface
-    nodes of the vector Lagrange space of the case's order, as the spin summary does."""
-    axis = fem.Constant(domain.mesh, np.array(case.spin.axis, dtype=float))
-    space = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order, (3,)))
-    points = space.element.interpolation_points
-    f = fem.Function(space)
-    speeds = []
-    for tag, name, E in zip(domain.body_tags, domain.body_names, excess, strict=True):
-        X = ufl.cross(axis, E) * domain.constant(domain.lambda_m / C_LIGHT)
-        chi = projection.solve(X, f"spin phase for rho0({name}) = 1")
-        shift = (X - ufl.grad(chi)) * domain.constant(-E_CHARGE / M_E)
-        f.interpolate(fem.Expression(shift, points), cells0=domain.body_cells(tag))
-        values = f.x.array.reshape(-1, 3)[domain.surface_dofs(space, tag)]
-        speeds.append(global_max(domain.comm, np.linalg.norm(values, axis=1)))
-    return np.array(speeds)
-
-
 def _constitutive_residual(sol: ChargeSolution) -> np.ndarray:
     """Per body: the relative L2 spread of phi - phi0 + (lambda^2/eps0)(rho - rho0) about its
     mean, Eq. 23's discrete residual (round-off, since phi is built to satisfy it)."""
     domain = sol.domain
     scale = domain.constant(sol.scale)
     residuals = np.zeros(len(sol.rho0))
-    dx = quadrature(domain.dx, _degree(sol.phi))
+    dx = quadrature(domain.dx, degree_of(sol.phi))
     for m, tag in enumerate(domain.body_tags):
         screened = scale * (sol.density(m) - domain.constant(sol.rho0[m]))
         spread = sol.phi - sol.reference_potential(m) + screened
@@ -362,7 +204,7 @@ def _poisson_residual(
     that the potential built from the pieces (module docstring) is the potential of rho."""
     domain = sol.domain
     w = ufl.TestFunction(sol.space)
-    dx = quadrature(domain.dx, _degree(w))
+    dx = quadrature(domain.dx, degree_of(w))
     source = sum(sol.density(m) * w * dx(tag) for m, tag in enumerate(domain.body_tags))
     # -lap~ phi = (lambda^2/eps0) rho in lambda units
     b = assemble_rhs(fem.form(domain.constant(sol.scale) * source))
@@ -373,7 +215,7 @@ def _poisson_residual(
     if response is not None:
         n = ufl.FacetNormal(domain.mesh)
         A = response.applied
-        ds = quadrature(domain.ds, _degree(w))(meshes.OUTER)
+        ds = quadrature(domain.ds, degree_of(w))(meshes.OUTER)
         data = (ufl.dot(ufl.grad(A), n) + domain.robin * A) * w * ds
         for i, p in enumerate(response.dipole):
             data += (
@@ -389,88 +231,25 @@ def _poisson_residual(
     return residual
 
 
-def _combination(space: fem.FunctionSpace, terms, name: str) -> fem.Function:
-    """sum of coefficient * function over (coefficient, function) pairs, as one function."""
-    f = fem.Function(space, name=name)
-    for coefficient, g in terms:
-        f.x.array[:] += coefficient * g.x.array
-    return f
-
-
-def _field_response(
-    domain: Domain,
-    weights: BodyWeights,
-    profiles: list[fem.Function],
-    K: np.ndarray,
-    field_V_m,
-    applied: fem.Function,
-    screened: fem.Function,
-    dipoles: list[fem.Function],
-) -> FieldResponse:
-    """The constants c_j (each body neutral) and the induced dipole p (the far-field data), one
-    small linear system: int_m rho_E = 0 for every body m and p_i = int (x - x_c)_i rho_E."""
-    n = len(profiles)
-    s = domain.lambda_m**2 / EPS_0
-    w = ufl.TestFunction(profiles[0].function_space)
-    x = ufl.SpatialCoordinate(domain.mesh)
-    center = np.array(domain.report.center, dtype=float)
-    dx = quadrature(domain.dx, _degree(w))
-    moment = [
-        [
-            assemble_rhs(fem.form((x[i] - domain.constant(center[i])) * w * dx(t)))
-            for t in domain.body_tags
-        ]
-        for i in range(3)
-    ]  # moment[i][m] . f = int over body m of (x - x_c)_i f
-
-    source = fem.Function(applied.function_space)
-    source.x.array[:] = (screened.x.array - applied.x.array) / s  # (Y_A - A)/s
-
-    def first(functions: list) -> np.ndarray:  # [i, k] = int over the bodies of (x - x_c)_i f_k
-        return np.array([weights.integrals(row, functions).sum(axis=0) for row in moment])
-
-    # unknowns z = (c_1..c_n, p_x, p_y, p_z)
-    arms = np.array([[v.sum() for v in row] for row in moment])  # [i, j] = int_j (x - x_c)_i
-    matrix = np.block(
-        [
-            [K, -weights.integrals(weights.volume, dipoles)],
-            [first(profiles) - arms, np.eye(3) + first(dipoles)],
-        ]
-    )
-    rhs = np.concatenate(
-        [-weights.integrals(weights.volume, [source])[:, 0], first([source])[:, 0]]
-    )
-    z = np.linalg.solve(matrix, rhs)
-    for row in moment:
-        for v in row:
-            v.destroy()
-    return FieldResponse(
-        field_V_m=np.asarray(field_V_m, dtype=float),
-        applied=applied,
-        screened=screened,
-        dipole_responses=dipoles,
-        coefficients=z[:n],
-        dipole=z[n:],
-    )
-
-
-def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
-    """Steps 1-5 of docs/formulation.md section 1 for every body of the case."""
-    material, spec = case.material, case.charge
+def solve_charge(domain: Domain, inputs: ChargeInputs) -> ChargeSolution:
+    """Steps 1-5 of docs/formulation.md section 1 for every body of the domain."""
+    order = inputs.order
     stats = SolveStats()
-    V = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order))
+    V = fem.functionspace(domain.mesh, ("Lagrange", order))
     u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
     names = domain.body_names
     n = len(names)
     s = domain.lambda_m**2 / EPS_0
-    log.info("charge sector: P%d, %d dofs", case.mesh.order, V.dofmap.index_map.size_global)
+    log.info("charge sector: P%d, %d dofs", order, V.dofmap.index_map.size_global)
     weights = BodyWeights(domain, V)
     volumes, areas = weights.volumes(), weights.areas()
     far_loads = [point_charge_load(domain, w, c) for c in centroids(domain)]
 
     # Screened: u_k and the far-field responses D_m; then Poisson: P_b; then (several bodies)
     # screened again: Y_b. One matrix and one multigrid hierarchy, reassembled in between.
-    solver = SPDSolver(screening_form(domain, u, w), "charge", case.solver, stats, p_multigrid=True)
+    solver = SPDSolver(
+        screening_form(domain, u, w), "charge", inputs.solver, stats, p_multigrid=True
+    )
     profiles = [
         solver.solve(b, f"screening profile {name}")
         for b, name in zip(weights.volume, names, strict=True)
@@ -480,9 +259,9 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         for g, name in zip(far_loads, names, strict=True)
     ]
     field_pieces = None
-    if case.electric.active:
-        applied = applied_potential(domain, V, case.electric.applied_field)
-        load = assemble_rhs(fem.form(applied * w * quadrature(domain.dx_bodies, case.mesh.order)))
+    if inputs.applied_field is not None:
+        applied = applied_potential(domain, V, inputs.applied_field)
+        load = assemble_rhs(fem.form(applied * w * quadrature(domain.dx_bodies, order)))
         screened = solver.solve(load, "screening of the applied field")
         load.destroy()
         dipoles = []
@@ -502,7 +281,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     external = []
     if n > 1:
         solver.reassemble(screening_form(domain, u, w))
-        dx = quadrature(domain.dx, case.mesh.order)
+        dx = quadrature(domain.dx, order)
         for b, (P, name) in enumerate(zip(potentials, names, strict=True)):
             others = tuple(t for t in domain.body_tags if t != domain.body_tags[b])
             load = assemble_rhs(fem.form(P * w * dx(others)))
@@ -524,11 +303,9 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
     S, W_surface, S_far = body_integrals(weights.surface)
     response = None
     if field_pieces is not None:
-        response = _field_response(
-            domain, weights, profiles, K, case.electric.applied_field, *field_pieces
-        )
+        response = field_response(domain, weights, profiles, K, inputs.applied_field, *field_pieces)
     weights.destroy()
-    charges = np.array([b.net_charge for b in case.geometry.bodies]) / domain.lambda_m**3
+    charges = np.array(inputs.net_charges) / domain.lambda_m**3
     c_q = np.linalg.solve(K, charges + K_far @ charges)
     G = -np.linalg.solve(K, np.diag(volumes) + W + K_far @ np.diag(volumes))
 
@@ -539,7 +316,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
             terms.append((-s, external[m]))
         if far[m] is not None:
             terms.append((-s * volumes[m], far[m]))
-        return _combination(V, terms, f"phi for rho0({names[m]}) = 1")
+        return combination(V, terms, f"phi for rho0({names[m]}) = 1")
 
     def own_excess(m: int) -> fem.Function:
         """phi - phi0^(m) of that solution: its E - E0 is the spin sector's field excess."""
@@ -549,30 +326,25 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
 
     # Closures: each body's own neutral, field-free expulsion solution is linear in rho0_m.
     unit_mean = 1.0 + np.diag(S @ G + W_surface + S_far @ np.diag(volumes)) / areas
-    degree = max(case.mesh.order - 1, 1)
+    degree = max(order - 1, 1)
     unit_field = np.array(
         [max_field(domain, electric_field(domain, own_potential(m)), degree)[m] for m in range(n)]
     )
     # the phase projection is set up once here and handed on to the spin sector
-    projection = GradientProjection(domain, case.solver, phase_degree(case.mesh.order), stats)
+    projection = GradientProjection(domain, inputs.solver, phase_degree(order), stats)
     unit_speed = spin_shift_speeds(
-        domain, case, [electric_field(domain, own_excess(m)) for m in range(n)], projection
+        domain,
+        [electric_field(domain, own_excess(m)) for m in range(n)],
+        projection,
+        inputs.spin_axis,
+        order,
     )
-    rho0_by_closure = [
-        {
-            "surface-mean": material.rho_minus / unit_mean[m],
-            "max-field": material.E_m / unit_field[m],
-            "spin-speed": material.v_0 / unit_speed[m],
-        }
-        for m in range(n)
-    ]
-    if spec.closure == "rho0":
-        rho0 = np.full(n, spec.rho0)
-    else:
-        rho0 = np.array([values[spec.closure] for values in rho0_by_closure])
+    rho0_by_closure = closure_densities(inputs.material, unit_mean, unit_field, unit_speed)
+    closure = inputs.closure.closure
+    rho0 = chosen_rho0(closure, inputs.closure.rho0, rho0_by_closure)
     for name, r, values in zip(names, rho0, rho0_by_closure, strict=True):
-        others = ", ".join(f"{k} {v:.6g}" for k, v in values.items() if k != spec.closure)
-        log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, spec.closure, others)
+        others = ", ".join(f"{k} {v:.6g}" for k, v in values.items() if k != closure)
+        log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, closure, others)
 
     coefficients = c_q + G @ rho0
     if response is not None:
@@ -586,6 +358,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         phi_terms += response.potential_terms(s)
     sol = ChargeSolution(
         domain=domain,
+        inputs=inputs,
         space=V,
         profiles=profiles,
         potentials=potentials,
@@ -596,7 +369,7 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         far_charges=far_charges,
         field_response=response,
         response=response.density_terms(s) if response is not None else [],
-        phi=_combination(V, phi_terms, "phi"),
+        phi=combination(V, phi_terms, "phi"),
         phi0_shift=s * coefficients,
         residual=0.0,
         volumes=volumes,
@@ -620,90 +393,3 @@ def solve_charge(case: Case, domain: Domain) -> ChargeSolution:
         sol.residual,
     )
     return sol
-
-
-def multipole_moments(sol: ChargeSolution) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per body: its dipole moment int rho y dV (C m) and quadrupole moment
-    Q_ij = int rho (3 y_i y_j - |y|^2 delta_ij) dV (C m^2), y the position from its centroid."""
-    domain = sol.domain
-    lam = domain.lambda_m
-    x = ufl.SpatialCoordinate(domain.mesh)
-    dx = quadrature(domain.dx, _degree(sol.phi))
-    out = []
-    for m, (tag, c) in enumerate(zip(domain.body_tags, centroids(domain), strict=True)):
-        y = x - ufl.as_vector([domain.constant(ci) for ci in c])
-        rho = sol.density(m)
-        dipole = np.array([domain.integrate(rho * y[i] * dx(tag)) for i in range(3)])
-        quadrupole = np.zeros((3, 3))
-        for i in range(3):
-            for j in range(i, 3):
-                shape = 3 * y[i] * y[j] - (ufl.dot(y, y) if i == j else 0)
-                quadrupole[i, j] = quadrupole[j, i] = domain.integrate(rho * shape * dx(tag))
-        out.append((dipole * lam**4, quadrupole * lam**5))
-    return out
-
-
-def case_totals(bodies: list[dict], charges, means, areas) -> dict:
-    """The whole case's numbers of the charge summary from its per-body entries (both models):
-    rho0 (one value, or one per body), net charge, area-weighted surface mean, extremes."""
-    rho0 = [b["rho0_C_m3"] for b in bodies]
-    return {
-        "rho0_C_m3": rho0[0] if len(rho0) == 1 else rho0,
-        "net_charge_C": float(np.sum(charges)),
-        "surface_rho_mean_C_m3": float(np.dot(means, areas) / np.sum(areas)),
-        "surface_rho_min_C_m3": min(b["surface_rho_min_C_m3"] for b in bodies),
-        "surface_rho_max_C_m3": max(b["surface_rho_max_C_m3"] for b in bodies),
-        "E_max_V_m": max(b["E_max_V_m"] for b in bodies),
-    }
-
-
-def summarize(sol: ChargeSolution, case: Case) -> dict:
-    """The charge sector's key numbers, SI, overall and per body."""
-    domain = sol.domain
-    comm, lam = domain.comm, domain.lambda_m
-    E_max = max_field(domain, sol.electric_field(sol.phi), max(case.mesh.order - 1, 1))
-    charges, means = sol.body_charges(), sol.surface_means()
-    moments = multipole_moments(sol)
-    bodies = []
-    for m, name in enumerate(domain.body_names):
-        surface = sol.surface_values(m)
-        bodies.append(
-            {
-                "name": name,
-                "rho0_C_m3": float(sol.rho0[m]),
-                "rho0_by_closure": sol.rho0_by_closure[m],
-                "net_charge_C": float(charges[m]),
-                "net_charge_requested_C": case.geometry.bodies[m].net_charge,
-                "surface_rho_mean_C_m3": float(means[m]),
-                "surface_rho_min_C_m3": global_min(comm, surface),
-                "surface_rho_max_C_m3": global_max(comm, surface),
-                "E_max_V_m": float(E_max[m]),
-                "dipole_moment_C_m": moments[m][0],
-                "quadrupole_moment_C_m2": moments[m][1],
-                "volume_m3": float(sol.volumes[m] * lam**3),
-                "area_m2": float(sol.areas[m] * lam**2),
-            }
-        )
-    electric = {}
-    if sol.field_response is not None:
-        r = sol.field_response
-        electric = {
-            "electric": {
-                "applied_field_V_m": r.field_V_m,
-                "induced_dipole_C_m": r.dipole * lam**4,
-                "note": "the bodies' linear response to the uniform applied field, screened "
-                "over lambda (Eq. 23); rho0 is the isolated, field-free body's (the closure "
-                "does not move with the field); dipole_moment_C_m per body includes it",
-            }
-        }
-    return {
-        **electric,
-        "closure": case.charge.closure,
-        "closure_evaluation": CLOSURE_EVALUATION,
-        **case_totals(bodies, charges, means, sol.areas),
-        "constitutive_residual": sol.residual,
-        "poisson_residual": sol.poisson_residual,
-        "phi0_shift_V": sol.phi0_shift,
-        "solver": {"iterations": sol.stats.iterations, "seconds": sol.stats.seconds},
-        "bodies": bodies,
-    }

@@ -38,12 +38,12 @@ import numpy as np
 from giantatom import fluxoid, meshes
 from giantatom.backend import MPI, PETSc, dolfinx, fem, ufl
 from giantatom.case import EPS_BIAS, Case, MagneticSpec, vacuum_eps
-from giantatom.charge import field_values
 from giantatom.domain import Domain
 from giantatom.errors import SolveError
 from giantatom.linalg import REASONS, SolveStats, assemble_rhs, dirichlet_rhs
 from giantatom.log import log
 from giantatom.parallel import global_max
+from giantatom.screening import field_values
 from giantatom.units import MU_0
 
 

@@ -8,7 +8,17 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import backend, charge, fields, magnetic, output, probes, spin
+from giantatom import (
+    backend,
+    charge,
+    charge_summary,
+    fields,
+    magnetic,
+    output,
+    probes,
+    spin,
+    stages,
+)
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
@@ -242,8 +252,8 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             )
 
         with timer.stage("charge", "charge sector"):
-            solution = charge.solve_charge(case, domain)
-            charge_summary = charge.summarize(solution, case)
+            solution = charge.solve_charge(domain, stages.inputs(case).charge)
+            charge_numbers = charge_summary.summarize(solution).to_dict()
 
         magnetic_solution, magnetic_summary = None, None
         if case.magnetic.active:
@@ -273,11 +283,11 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             _write_probes(case, domain, results.path, all_fields)
             sections = {
                 **(
-                    {"electric": charge_summary.pop("electric")}
-                    if "electric" in charge_summary
+                    {"electric": charge_numbers.pop("electric")}
+                    if "electric" in charge_numbers
                     else {}
                 ),
-                "charge": charge_summary,
+                "charge": charge_numbers,
                 **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
                 "spin": spin_summary,
                 "fields": fields.field_documentation(all_fields),

@@ -63,12 +63,11 @@ Lagrange elements, the value computed above (before the phase term) as Dirichlet
 body surfaces, and the relative L2 difference from the computed field over the bodies is
 reported.
 
-The helper functions ``potential_shift`` and ``velocity_shift`` take UFL expressions or numpy
-arrays alike (``cross`` is ufl.cross or numpy.cross).
+The pointwise relations (Eq. 58, v = -(e/m_e) A) are in giantatom.relations, shared with the
+charge sector's spin-speed closure and the thin-layer model.
 """
 
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -87,6 +86,7 @@ from giantatom.phase import (
     relative_size,
     surface_values,
 )
+from giantatom.relations import potential_shift, velocity_of
 from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
 
 SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
@@ -104,19 +104,6 @@ PHASE = (
     "each body, d chi_sigma/dn = n . lambda sigma x (E - E0)/c on its surface (the condensate "
     "phase that keeps the spin current inside the body; chi_- = -chi_+)"
 )
-
-
-def potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
-    """A_sigma - A_sigma0 (T m) from E - E0 (V/m), A (T m; 0 without a field) and
-    sigma_axis = sigma * s (Eqs. 58a-b in SI). ``lambda_m`` is a number or a Constant."""
-    return cross(sigma_axis, field_excess) * (lambda_m / C_LIGHT) + vector_potential
-
-
-def velocity_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross: Callable):
-    """v_sigma - v_sigma0 (m/s) from E - E0 (V/m), A (T m; 0 without a field) and
-    sigma_axis = sigma * s (sigma = +1 or -1, s the unit spin axis)."""
-    shift = potential_shift(field_excess, vector_potential, sigma_axis, lambda_m, cross)
-    return shift * (-E_CHARGE / M_E)
 
 
 class SpinSolution:
@@ -217,7 +204,7 @@ class SpinSolution:
 
     def velocity_shift(self, sigma: int, applied: bool = True):
         """v_sigma - v_sigma0 = -(e/m_e)(A_sigma - A_sigma0 - grad chi_sigma), m/s."""
-        return self.corrected_potential(sigma, applied) * (-E_CHARGE / M_E)
+        return velocity_of(self.corrected_potential(sigma, applied))
 
     def reference_velocity(self, sigma: int, body: int):
         """v_sigma0 = (c/(e n_s)) rho0 sigma_vec x grad d, m/s (see REFERENCE_FLOW)."""

@@ -96,14 +96,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from giantatom import fluxoid, meshes, spin
+from giantatom import fluxoid, meshes, relations, spin
 from giantatom.backend import MPI, fem, ufl
 from giantatom.case import Case
-from giantatom.charge import BodyWeights, case_totals, centroids, electric_field
+from giantatom.charge_summary import BodyCharge, ChargeSummary, totals
 from giantatom.domain import Domain
 from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
 from giantatom.log import log
 from giantatom.parallel import global_max, global_min
+from giantatom.screening import BodyWeights, centroids, electric_field
 from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, MU_0
 
 # The nodes of a quadratic triangle on every surface facet, in VTK order: vertices, then the
@@ -751,7 +752,7 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
         state = layer_state(alone, np.zeros(n))
         unit_mean[m] = surface_means(alone, np.zeros(n))[m]
         unit_field[m] = global_max(comm, field_maxima(state, m)[0])  # the bulk: see below
-        shift = spin.velocity_shift(state[5][mine[m]], 0.0, axis, lam, np.cross)
+        shift = relations.velocity_shift(state[5][mine[m]], 0.0, axis, lam, np.cross)
         unit_speed[m] = global_max(comm, np.linalg.norm(shift, axis=-1))
     # (Deeper than the layer E = E0, whose components are harmonic in a body (div E0 is
     # uniform there): |E0| is subharmonic, so its maximum over the bulk lies on the bulk's
@@ -858,7 +859,9 @@ def solve_spin(
     zero = np.zeros_like(sol.E_layer)
 
     def speeds(A):
-        v = tuple(spin.velocity_shift(sol.E_layer, A, s * axis, lam, np.cross) for s in (1.0, -1.0))
+        v = tuple(
+            relations.velocity_shift(sol.E_layer, A, s * axis, lam, np.cross) for s in (1.0, -1.0)
+        )
         total = tuple(
             vi + reference_velocity(sol, s * axis, n_s)
             for vi, s in zip(v, (1.0, -1.0), strict=True)
@@ -1105,6 +1108,7 @@ def summarize(
     surface = sol.surface
     charges = sol.rho0 * sol.volumes * lam**3 + sol.layer_charge
     means = sol.surface_means
+    net_charges = [b.net_charge for b in case.geometry.bodies]
     bodies = []
     for m, name in enumerate(domain.body_names):
         mine = surface.body == m
@@ -1113,19 +1117,19 @@ def summarize(
         E_max = global_max(comm, E_layer)
         sharp = sol.sharp[mine]
         bodies.append(
-            {
-                "name": name,
-                "rho0_C_m3": float(sol.rho0[m]),
-                "rho0_by_closure": {c: float(v[m]) for c, v in sol.rho0_by_closure.items()},
-                "net_charge_C": float(charges[m]),
-                "net_charge_requested_C": case.geometry.bodies[m].net_charge,
-                "surface_rho_mean_C_m3": float(means[m]),
-                "surface_rho_min_C_m3": global_min(comm, rho),
-                "surface_rho_max_C_m3": global_max(comm, rho),
-                "E_max_V_m": float(E_max),
-                "volume_m3": float(sol.volumes[m] * lam**3),
-                "area_m2": float(sol.areas[m] * lam**2),
-                "thin_layer": {
+            BodyCharge(
+                name=name,
+                rho0_C_m3=float(sol.rho0[m]),
+                rho0_by_closure={c: float(v[m]) for c, v in sol.rho0_by_closure.items()},
+                net_charge_C=float(charges[m]),
+                net_charge_requested_C=net_charges[m],
+                surface_rho_mean_C_m3=float(means[m]),
+                surface_rho_min_C_m3=global_min(comm, rho),
+                surface_rho_max_C_m3=global_max(comm, rho),
+                E_max_V_m=float(E_max),
+                volume_m3=float(sol.volumes[m] * lam**3),
+                area_m2=float(sol.areas[m] * lam**2),
+                thin_layer={
                     "layer_charge_C": float(sol.layer_charge[m]),
                     "layer_potential_V": float(sol.layer_potential[m]),
                     "decay_rate_min_per_lambda": global_min(comm, sol.decay[mine]),
@@ -1137,27 +1141,27 @@ def summarize(
                     "depth_searched_m": float(sol.depth_limit[m] * lam),
                     "sharp_edge_nodes": comm.allreduce(int(sharp.sum()), op=MPI.SUM),
                 },
-            }
+            )
         )
-        if bodies[-1]["thin_layer"]["sharp_edge_nodes"]:
+        if bodies[-1].thin_layer["sharp_edge_nodes"]:
             extreme = np.where(sharp, np.abs(sol.sigma[mine]), -np.inf)
             value, where = _located_max(comm, extreme, surface.x[mine])
-            bodies[-1]["thin_layer"]["sharp_edges"] = {
+            bodies[-1].thin_layer["sharp_edges"] = {
                 "largest_surface_charge_C_m2": value,
                 "at_m": where * lam,
                 "note": "the conductor charge diverges at a sharp edge: the value is its average "
                 "over the mesh scale there and grows as the mesh is refined; give the edges a "
                 "fillet radius for values that converge",
             }
-    summary = {
-        "closure": case.charge.closure,
-        **case_totals(bodies, charges, means, sol.areas),
-        "constitutive_residual": 0.0,  # Eq. 23 holds in the layer by construction
-        "phi0_shift_V": sol.layer_potential,
-        "solver": {"iterations": sol.stats.iterations, "seconds": sol.stats.seconds},
-        "bodies": bodies,
-        "model": "thin-layer",
-        "thin_layer": {
+    summary = ChargeSummary(
+        closure=case.charge.closure,
+        **totals(bodies, sol.areas),
+        constitutive_residual=0.0,  # Eq. 23 holds in the layer by construction
+        phi0_shift_V=sol.layer_potential,
+        solver={"iterations": sol.stats.iterations, "seconds": sol.stats.seconds},
+        bodies=bodies,
+        model="thin-layer",
+        thin_layer={
             "E_max_at_m": _located_max(comm, sol.E_max, surface.x)[1] * lam,
             "capacitance_F": sol.conductors.capacitance,
             "formulas": {
@@ -1180,9 +1184,9 @@ def summarize(
             "accuracy": "first order in lambda/L (L: radii of curvature, size): exact for a "
             "sphere up to O((lambda/R)^2); edges sharper than a few lambda are not resolved",
         },
-    }
+    )
     return {
-        "charge": summary,
+        "charge": summary.to_dict(),
         **_spin_summary(sol, case, spins),
         **_magnetic_summary(sol, magnetic),
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import fields, output, probes, spin, thinlayer
+from giantatom import fields, output, probes, relations, thinlayer
 from giantatom.backend import ufl
 from giantatom.case import Case
 from giantatom.distance import p2_triangle
@@ -307,7 +307,7 @@ def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
             B[inside] = B_t * london[:, None]
             J[inside] = np.cross(n, B_t) * (london / (MU_0 * lam))[:, None]
             A[inside] = -lam * np.cross(n, B_t) * london[:, None]
-    speeds = [spin.velocity_shift(layer_E, A, s * axis, lam, np.cross) for s in (1.0, -1.0)]
+    speeds = [relations.velocity_shift(layer_E, A, s * axis, lam, np.cross) for s in (1.0, -1.0)]
     columns = [depth[:, None], rho[:, None], phi[:, None], E, np.linalg.norm(E, axis=1)[:, None]]
     if magnetic:
         columns += [B, J]

@@ -10,10 +10,12 @@ import pytest
 from conftest import body_case, sphere
 from giantatom.backend import MPI
 from giantatom.case import parse_case
-from giantatom.charge import solve_charge, summarize
+from giantatom.charge import solve_charge
+from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
 from giantatom.fields import FieldSpaces
 from giantatom.probes import sample
+from giantatom.stages import inputs
 
 MESH = {"surface_size": 0.4, "layer": 3.0, "far_field": 3.0}
 
@@ -21,8 +23,8 @@ MESH = {"surface_size": 0.4, "layer": 3.0, "far_field": 3.0}
 def solve(text: str):
     case = parse_case(text, Path("/tmp/bodies.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    solution = solve_charge(case, domain)
-    return case, domain, solution, summarize(solution, case)
+    solution = solve_charge(domain, inputs(case).charge)
+    return case, domain, solution, summarize(solution).to_dict()
 
 
 def test_two_neutral_spheres_are_undisturbed():

@@ -10,15 +10,17 @@ from conftest import sphere_case
 from giantatom import spin
 from giantatom.backend import MPI
 from giantatom.case import parse_case
-from giantatom.charge import solve_charge, summarize
+from giantatom.charge import solve_charge
+from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
+from giantatom.stages import inputs
 
 
 def solve(text: str):
     case = parse_case(text, Path("/tmp/closure.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    solution = solve_charge(case, domain)
-    return case, solution, summarize(solution, case)
+    solution = solve_charge(domain, inputs(case).charge)
+    return case, solution, summarize(solution).to_dict()
 
 
 COARSE = {"radius": 3.0, "surface_size": 0.5, "layer": 2.0}

@@ -15,6 +15,7 @@ from giantatom.backend import MPI, ufl
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
 from giantatom.domain import build_domain
+from giantatom.stages import inputs
 
 R = 2.0
 
@@ -23,7 +24,7 @@ def profile_error(h: float, order: int) -> float:
     text = sphere_case(R, surface_size=h, layer=R, far_field=2.0, order=order)
     case = parse_case(text.replace("[mesh]", "[mesh]\ngrowth = 0.5"), Path("/tmp/conv.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    sol = solve_charge(case, domain)
+    sol = solve_charge(domain, inputs(case).charge)
     x = ufl.SpatialCoordinate(domain.mesh)
     r = ufl.sqrt(ufl.dot(x, x))
     exact = ufl.sinh(r) / (r * np.cosh(R))

@@ -10,10 +10,12 @@ import pytest
 from conftest import body_case, giantatom, sphere, write_case
 from giantatom.backend import MPI
 from giantatom.case import parse_case
-from giantatom.charge import solve_charge, summarize
+from giantatom.charge import solve_charge
+from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
 from giantatom.fields import FieldSpaces
 from giantatom.probes import sample
+from giantatom.stages import inputs
 from giantatom.units import EPS_0
 
 LAMBDA = 1e-6  # m: the test cases' lambda = 1 um
@@ -24,8 +26,8 @@ def solve(body: str, field=None, **mesh):
     extra = f"[electric]\napplied_field = [{values}]\n" if field is not None else ""
     case = parse_case(body_case(body, extra=extra, **mesh), Path("/tmp/electric.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    solution = solve_charge(case, domain)
-    return domain, solution, summarize(solution, case)
+    solution = solve_charge(domain, inputs(case).charge)
+    return domain, solution, summarize(solution).to_dict()
 
 
 def field_at(domain, solution, points) -> np.ndarray | None:

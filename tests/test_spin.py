@@ -53,13 +53,13 @@ def case_text(
 
 def solve(text: str, *, with_field: bool = False):
     """Mesh and solve the charge (and magnetic) sector in this process; the spin sector."""
-    from giantatom import charge, magnetic, spin
+    from giantatom import charge, magnetic, spin, stages
     from giantatom.backend import MPI
     from giantatom.domain import build_domain
 
     case = parse_case(text, Path("spin.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    charge_solution = charge.solve_charge(case, domain)
+    charge_solution = charge.solve_charge(domain, stages.inputs(case).charge)
     magnetic_solution = magnetic.solve_magnetic(case, domain) if with_field else None
     return case, domain, spin.SpinSolution(case, charge_solution, magnetic_solution)
 

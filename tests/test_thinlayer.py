@@ -296,6 +296,20 @@ def test_sphere_in_a_field():
     assert spin["stop_field_min_spin"] == "up"
 
 
+def test_sphere_in_a_field_through_the_pipeline(tmp_path):
+    """Regression: a thin-layer body without holes in a magnetic field, run end to end with its
+    fields (B outside was an empty sum of ring fields, a scalar 0, and writing it crashed)."""
+    text = thin_sphere(30.0, "[magnetic]\napplied_field = [0, 0, 5e-5]\n[output]\nfigures = []")
+    out = tmp_path / "results"
+    proc = giantatom("run", str(write_case(tmp_path, text)), "--out", str(out), timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    s = load_summary(out)
+    assert s["model"]["kind"] == "thin-layer"
+    assert {"charge", "magnetic", "spin", "fields", "surface_fields"} <= set(s)
+    assert "B" in s["fields"]
+    assert {"summary.json", "fields.pvtu", "surface.vtu"} <= {p.name for p in out.iterdir()}
+
+
 def test_one_millimetre_sphere_on_two_ranks(tmp_path):
     """A real sample: R = 0.5 mm, lambda = 40 nm (R/lambda = 12500) through the CLI on 2 ranks:
     E_max and the surface spin speed within 1% of E_m and hbar/(4 m_e lambda) (Eqs. 30, 38),
