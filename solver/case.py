@@ -143,6 +143,8 @@ class MeshSpec(Checked):
     far_size: float | None = param(number(positive=True, optional=True), None)  # default R_out/8
     file: Path | None = param(path(optional=True), None)  # a mesh saved by `giantatom mesh`
     threads: int = param(integer(minimum=1), 1)  # gmsh threads; more than 1: not reproducible
+    # <key>_error siblings in summary.json: the sectors solved again one degree up (accuracy.py)
+    error_estimate: bool = param(boolean, False)
 
     def validate(self) -> None:
         if self.outer_radius is None and self.far_field < 1.5:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from giantatom import (
+    accuracy,
     backend,
     charge,
     charge_summary,
@@ -275,23 +276,26 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
                 all_fields += fields.magnetic_fields(magnetic_solution, spaces)
             all_fields += fields.spin_fields(spin_solution, spaces)
 
+        sections = {
+            **(
+                {"electric": charge_numbers.pop("electric")} if "electric" in charge_numbers else {}
+            ),
+            "charge": charge_numbers,
+            **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
+            "spin": spin_summary,
+            "fields": fields.field_documentation(all_fields),
+        }
+        if case.mesh.error_estimate:
+            with timer.stage("error", "error estimates (each sector one degree up)"):
+                charge_inputs = stages.inputs(case).charge
+                sections = accuracy.estimate(case, domain, charge_inputs, sections)
+
         with timer.stage("output", "writing results"):
             if case.output.fields and "vtu" in case.output.formats:
                 output.write_vtu(domain, all_fields, results.path)
             if case.output.fields and "vtx" in case.output.formats:
                 output.write_vtx(domain, all_fields, results.path / "fields.bp")
             _write_probes(case, domain, results.path, all_fields)
-            sections = {
-                **(
-                    {"electric": charge_numbers.pop("electric")}
-                    if "electric" in charge_numbers
-                    else {}
-                ),
-                "charge": charge_numbers,
-                **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
-                "spin": spin_summary,
-                "fields": fields.field_documentation(all_fields),
-            }
             summary = _summary(case, domain, solution.space.dofmap.index_map.size_global, sections)
         return _finish(case, comm, summary, results, timer)
 

@@ -1,0 +1,84 @@
+"""Error estimates (solver/accuracy.py): each estimate within a factor 3 of the true error
+against the exact sphere (docs/formulation.md sections 1 and 3), at two mesh settings."""
+
+from pathlib import Path
+
+import exact_sphere
+import numpy as np
+import pytest
+
+from conftest import giantatom, load_summary, sphere_case, write_case
+from giantatom import accuracy, charge_summary
+from giantatom.backend import MPI
+from giantatom.case import parse_case
+from giantatom.charge import solve_charge
+from giantatom.domain import build_domain
+from giantatom.material import Material
+from giantatom.stages import inputs
+
+LAMBDA = 1e-6
+FACTOR = 3.0
+
+
+def exact_charge(radius: float) -> dict[str, float]:
+    """The exact headline charge numbers of a neutral sphere, surface-mean closure."""
+    rho_minus = Material(lambda_m=LAMBDA).rho_minus
+    rho0 = exact_sphere.surface_mean_rho0(rho_minus, radius)
+    r = np.linspace(radius / 2, radius, 20001)
+    return {
+        "rho0_C_m3": rho0,
+        "surface_rho_min_C_m3": rho_minus,
+        "surface_rho_max_C_m3": rho_minus,
+        "E_max_V_m": float(np.abs(exact_sphere.field(r, rho0, radius)).max()),
+    }
+
+
+def assert_brackets(section: dict, exact: dict[str, float]) -> None:
+    for key, value in exact.items():
+        true = np.abs(np.asarray(section[key]) - value)
+        estimate = np.asarray(section[f"{key}_error"])
+        ratio = estimate / true
+        assert np.all((ratio > 1 / FACTOR) & (ratio < FACTOR)), (key, true, estimate)
+
+
+def test_errors_sit_next_to_their_numbers():
+    coarse = {"a_m": 1.0, "bodies": [{"rho0_C_m3": [1.0, 2.0], "name": "b"}], "rho0_C_m3": 3.0}
+    fine = {"a_m": 0.0, "bodies": [{"rho0_C_m3": [1.5, 1.0], "name": "b"}], "rho0_C_m3": 2.5}
+    out = accuracy.with_errors(coarse, fine)
+    assert list(out) == ["a_m", "bodies", "rho0_C_m3", "rho0_C_m3_error"]
+    assert out["rho0_C_m3_error"] == 0.5
+    assert list(out["bodies"][0]) == ["rho0_C_m3", "rho0_C_m3_error", "name"]
+    assert np.allclose(out["bodies"][0]["rho0_C_m3_error"], [0.5, 1.0])
+
+
+@pytest.mark.parametrize(("radius", "size"), [(4.0, 0.45), (8.0, 0.8)])
+def test_charge_estimates_bracket_the_exact_error(radius, size):
+    """P2 numbers, P3 reference on the same mesh (the charge sector only: a few seconds)."""
+    text = sphere_case(radius, surface_size=size, layer=2.0, far_field=2.0)
+    case = parse_case(text, Path("/tmp/accuracy.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    charge_inputs = inputs(case).charge
+    numbers = charge_summary.summarize(solve_charge(domain, charge_inputs)).to_dict()
+    numbers.pop("electric", None)
+    sections = accuracy.estimate(case, domain, charge_inputs, {"charge": numbers})
+    assert sections["accuracy"]["reference_degree"] == 3
+    assert_brackets(sections["charge"], exact_charge(radius))
+    assert_brackets(sections["charge"]["bodies"][0], exact_charge(radius))
+
+
+def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
+    """Through the CLI, all sectors: charge numbers and the surface spin speed (section 3)."""
+    radius = 4.0
+    text = sphere_case(radius, surface_size=0.7, layer=2.0, far_field=2.0)
+    text = text.replace("[mesh]\n", "[mesh]\nerror_estimate = true\n")
+    text += "[spin]\ndirect_check = false\n[output]\nfields = false\nfigures = []\n"
+    out = tmp_path / "results"
+    proc = giantatom("run", str(write_case(tmp_path, text)), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = load_summary(out)
+    assert_brackets(summary["charge"], exact_charge(radius))
+    v0 = summary["material"]["v0_m_s"]
+    speed = exact_sphere.spin_g(radius) * v0
+    assert_brackets(summary["spin"], {"v_surface_max_m_s": speed})
+    assert summary["charge"]["E_max_V_m_error"] > 0
+    assert "error estimates" in proc.stdout + proc.stderr
