@@ -97,9 +97,11 @@ def estimate(case: Case, domain: Domain, inputs: ChargeInputs, sections: dict) -
     estimates of their headline numbers; an "accuracy" section says how they were made."""
     order = inputs.order
     log.info("error estimates: the sectors one degree up (P%d) on the same mesh", order + 1)
-    fine_charge = solve_charge(domain, replace(inputs, order=order + 1))
-    charge_numbers = charge_summary.summarize(fine_charge).to_dict()
-    fine = {"electric": charge_numbers.pop("electric", None), "charge": charge_numbers}
+    fine, fine_charge = {}, None
+    if "charge" in sections or "spin" in sections:
+        fine_charge = solve_charge(domain, replace(inputs, order=order + 1))
+        charge_numbers = charge_summary.summarize(fine_charge).to_dict()
+        fine = {"electric": charge_numbers.pop("electric", None), "charge": charge_numbers}
     up = one_degree_up(case)
     skipped = []
     if up is None:

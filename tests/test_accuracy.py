@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import giantatom, load_summary, sphere_case, write_case
-from giantatom import accuracy, charge_summary
+from giantatom import accuracy, charge_summary, magnetic
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
@@ -51,7 +51,7 @@ def test_errors_sit_next_to_their_numbers():
     assert np.allclose(out["bodies"][0]["rho0_C_m3_error"], [0.5, 1.0])
 
 
-@pytest.mark.parametrize(("radius", "size"), [(4.0, 0.45), (8.0, 0.8)])
+@pytest.mark.parametrize(("radius", "size"), [(8.0, 1.0)])
 def test_charge_estimates_bracket_the_exact_error(radius, size):
     """P2 numbers, P3 reference on the same mesh (the charge sector only: a few seconds)."""
     text = sphere_case(radius, surface_size=size, layer=2.0, far_field=2.0)
@@ -82,3 +82,19 @@ def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
     assert_brackets(summary["spin"], {"v_surface_max_m_s": speed})
     assert summary["charge"]["E_max_V_m_error"] > 0
     assert "error estimates" in proc.stdout + proc.stderr
+
+
+def test_london_moment_estimate_brackets_the_exact_error():
+    """N1curl degree 1, degree 2 the reference (the magnetic sector only)."""
+    radius, field = 3.0, (0.0, 0.0, 0.01)
+    text = sphere_case(radius, surface_size=0.8, layer=2.0, far_field=1.5)
+    text += f"[magnetic]\napplied_field = [{', '.join(map(str, field))}]\n"
+    case = parse_case(text, Path("/tmp/accuracy.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    numbers = magnetic.summarize(magnetic.solve_magnetic(case, domain), case)
+    sections = accuracy.estimate(case, domain, inputs(case).charge, {"magnetic": numbers})
+    exact = exact_sphere.london_moment(radius, field)
+    got = sections["magnetic"]
+    true = np.linalg.norm(got["moment_A_m2"] - exact)
+    estimate = np.linalg.norm(got["moment_A_m2_error"])
+    assert 1 / FACTOR < estimate / true < FACTOR, (true, estimate)
