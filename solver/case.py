@@ -56,6 +56,7 @@ from giantatom.case_sweep import SweepParameter, sweep_parameters
 from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
+from giantatom.mesh_choice import MeshChoice, choose
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
@@ -99,6 +100,7 @@ MODEL_KINDS = ("full", "thin-layer", "auto")
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 ORDERS = (1, 2, 3)
+DEFAULT_MESH = MeshChoice(order=2, surface_size=0.33, layer=4.0)  # without [mesh] accuracy
 
 
 @dataclass(frozen=True, init=False)
@@ -130,23 +132,36 @@ class Material(LondonMaterial):
 
 @dataclass(frozen=True)
 class MeshSpec(Checked):
-    """The full model's mesh; sizes in lambda."""
+    """The full model's mesh; sizes in lambda. ``accuracy`` (relative) chooses the element
+    order, surface_size and layer (solver/mesh_choice.py); any of them given wins. Without it
+    they default to P2, 0.33 and 4."""
 
-    surface_size: float = param(number(positive=True), 0.33)  # element size at the surface
-    layer: float = param(number(positive=True), 4.0)  # refined depth on each side of the surface
+    # element size at the surface
+    surface_size: float = param(number(positive=True, optional=True), None)
+    # refined depth on each side of the surface
+    layer: float = param(number(positive=True, optional=True), None)
     far_field: float = param(number(positive=True), 5.0)  # outer radius / bodies' bounding radius
     outer_radius: float | None = param(
         number(positive=True, optional=True), None
     )  # geometry units, wins
-    order: int = param(integer(choices=ORDERS), 2)  # element degree, and of the curved geometry
+    # element degree, and of the curved geometry
+    order: int = param(integer(choices=ORDERS, optional=True), None)
     growth: float = param(number(positive=True), 0.35)  # size growth away from the layer
     far_size: float | None = param(number(positive=True, optional=True), None)  # default R_out/8
     file: Path | None = param(path(optional=True), None)  # a mesh saved by `giantatom mesh`
     threads: int = param(integer(minimum=1), 1)  # gmsh threads; more than 1: not reproducible
     # <key>_error siblings in summary.json: the sectors solved again one degree up (accuracy.py)
     error_estimate: bool = param(boolean, False)
+    # relative accuracy of the headline numbers; chooses order, surface_size and layer
+    accuracy: float | None = param(number(positive=True, optional=True), None)
 
     def validate(self) -> None:
+        if self.accuracy is not None and self.accuracy >= 0.5:
+            self.fail("accuracy", f"must be below 0.5 (relative, 0.01 = 1%), got {self.accuracy:g}")
+        chosen = choose(self.accuracy) if self.accuracy is not None else DEFAULT_MESH
+        for name in ("order", "surface_size", "layer"):
+            if getattr(self, name) is None:
+                self._set(name, getattr(chosen, name))
         if self.outer_radius is None and self.far_field < 1.5:
             self.fail(
                 "far_field",

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 from conftest import giantatom, load_summary, sphere_case, write_case
-from giantatom import accuracy, charge_summary, magnetic
+from giantatom import accuracy, charge_summary, magnetic, mesh_choice
 from giantatom.backend import MPI
-from giantatom.case import parse_case
+from giantatom.case import MeshSpec, parse_case
 from giantatom.charge import solve_charge
 from giantatom.domain import build_domain
+from giantatom.errors import CaseError
 from giantatom.material import Material
 from giantatom.stages import inputs
 
@@ -98,3 +99,24 @@ def test_london_moment_estimate_brackets_the_exact_error():
     true = np.linalg.norm(got["moment_A_m2"] - exact)
     estimate = np.linalg.norm(got["moment_A_m2_error"])
     assert 1 / FACTOR < estimate / true < FACTOR, (true, estimate)
+
+
+# --- [mesh] accuracy chooses the mesh ----------------------------------------------------------
+
+
+def test_accuracy_chooses_order_and_sizes_and_explicit_keys_win():
+    chosen = MeshSpec(accuracy=0.01)
+    assert (chosen.order, chosen.layer) == (3, 4.0)
+    assert chosen.surface_size == mesh_choice.choose(0.01).surface_size <= 1.0
+    assert MeshSpec(accuracy=0.001).surface_size < chosen.surface_size
+    assert MeshSpec(accuracy=0.01, order=2, surface_size=0.5).order == 2
+    assert MeshSpec(accuracy=0.01, surface_size=0.5).surface_size == 0.5
+    plain = MeshSpec()
+    assert (plain.order, plain.surface_size, plain.layer) == (2, 0.33, 4.0)
+
+
+def test_bad_accuracy_names_its_key():
+    text = sphere_case(4.0).replace("[mesh]\n", "[mesh]\naccuracy = 0.7\n")
+    with pytest.raises(CaseError) as err:
+        parse_case(text, Path("/tmp/accuracy.toml"))
+    assert err.value.key == "mesh.accuracy"
