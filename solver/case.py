@@ -56,7 +56,7 @@ from giantatom.case_sweep import SweepParameter, sweep_parameters
 from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
-from giantatom.mesh_choice import MeshChoice, choose
+from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
@@ -101,6 +101,7 @@ MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 ORDERS = (1, 2, 3)
 DEFAULT_MESH = MeshChoice(order=2, surface_size=0.33, layer=4.0)  # without [mesh] accuracy
+CHOSEN = ("order", "surface_size", "layer")  # what [mesh] accuracy chooses
 
 
 @dataclass(frozen=True, init=False)
@@ -158,10 +159,8 @@ class MeshSpec(Checked):
     def validate(self) -> None:
         if self.accuracy is not None and self.accuracy >= 0.5:
             self.fail("accuracy", f"must be below 0.5 (relative, 0.01 = 1%), got {self.accuracy:g}")
-        chosen = choose(self.accuracy) if self.accuracy is not None else DEFAULT_MESH
-        for name in ("order", "surface_size", "layer"):
-            if getattr(self, name) is None:
-                self._set(name, getattr(chosen, name))
+        if self.accuracy is None:  # with an accuracy the case chooses (it knows the bodies)
+            self.fill(DEFAULT_MESH)
         if self.outer_radius is None and self.far_field < 1.5:
             self.fail(
                 "far_field",
@@ -170,6 +169,13 @@ class MeshSpec(Checked):
             )
         if self.growth > 1.0:
             self.fail("growth", f"must be at most 1, got {self.growth:g}")
+
+    def fill(self, chosen: MeshChoice) -> "MeshSpec":
+        """This spec with the order and sizes it leaves out taken from ``chosen``."""
+        missing = {k: getattr(chosen, k) for k in CHOSEN if getattr(self, k) is None}
+        for name, value in missing.items():
+            self._set(name, value)
+        return self
 
 
 def check_mesh_file(path: Path, kind: str, order: int, key: str) -> None:
@@ -425,6 +431,13 @@ class Case(Checked):
             self._set("magnetic", replace(self.magnetic, trapped_flux=trapped))
         if len({p.name for p in self.probes}) != len(self.probes):
             self.fail("probe", "probe names must be unique")
+        if self.mesh.accuracy is not None and None in (getattr(self.mesh, k) for k in CHOSEN):
+            radius = curvature_radius(self.geometry)
+            radius = R_FIT if radius is None else radius / self.lambda_in_units
+            chosen = choose(self.mesh.accuracy, radius)
+            if self.model.kind == "thin-layer":  # its mesh follows the geometry, not lambda
+                chosen = DEFAULT_MESH
+            self._set("mesh", replace(self.mesh).fill(chosen))
         if self.mesh.file is not None:
             check_mesh_file(self.mesh.file, self.model.kind, self.mesh.order, "mesh.file")
         if self.model.kind == "full":

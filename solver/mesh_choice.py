@@ -5,18 +5,24 @@
 Measured: P3 beats P2 at every accuracy worth asking for (at R = 10 lambda, P3 with
 surface_size 0.8 is more accurate than P2 with 0.33 on every number, with a tenth of the cells
 and a third of the time), so the choice is P3 and the size at the surface that the worst
-number, max |E|, needs:
+number, max |E|, needs. Its error grows as the surface curves more (R = 4 lambda: 2.8% at
+h = 1; R = 10 lambda: 0.6%), so the fit carries the smallest radius of curvature R:
 
-    error(max |E|) ~ P3_ERROR (h / lambda)^P3_RATE          (layer 4 lambda)
+    error(max |E|) ~ P3_ERROR (h / lambda)^P3_RATE (R_FIT / R)^CURVATURE_RATE   (layer 4)
 
-fitted with a safety factor over the radii measured. Sizes are kept at or below 1 lambda, the
-coarsest that resolves the charge layer. Pure: no DOLFINx, the case reader uses it.
+with a safety factor on the measured points. Sizes are kept at or below 1 lambda, the coarsest
+that resolves the charge layer. Pure: no DOLFINx, the case reader uses it.
 """
 
 from dataclasses import dataclass
 
-P3_ERROR = 0.011  # worst relative error of the headline numbers at h = 1 lambda, P3, layer 4
-P3_RATE = 2.3  # its observed order in h (max |E| from node values of E: one below the rho's)
+from giantatom.case_shapes import Box, Cylinder, Ellipsoid, Geometry, Sphere, Torus
+
+P3_ERROR = 0.032  # max |E|, relative, at h = 1 lambda on R = R_FIT (measured 0.028), P3
+P3_RATE = 2.9  # its observed order in h (R = 4: 0.64%, 1.8%, 2.8% at h = 0.6, 0.8, 1.0)
+R_FIT = 4.0  # lambda: the radius the fit was measured on
+CURVATURE_RATE = 1.5  # R = 10 lambda: 0.18%, 0.38%, 0.60% at the same sizes (1.4 to 1.7)
+R_MIN = 1.0  # lambda: sharper edges are taken as this (the screened field is smooth on lambda)
 SIZE_MAX = 1.0  # lambda: the coarsest surface size that resolves the charge layer
 SIZE_MIN = 0.1  # lambda: below this a run is better served by a larger machine and a look
 LAYER = 4.0  # lambda: the refined depth the fit was measured with
@@ -31,8 +37,31 @@ class MeshChoice:
     layer: float
 
 
-def choose(accuracy: float) -> MeshChoice:
-    """Element order and sizes for a relative accuracy of the headline numbers."""
-    size = (accuracy / P3_ERROR) ** (1.0 / P3_RATE)
+def choose(accuracy: float, radius: float = R_FIT) -> MeshChoice:
+    """Element order and sizes for a relative accuracy of the headline numbers on bodies whose
+    smallest radius of curvature is ``radius`` lambda."""
+    curvature = (R_FIT / max(radius, R_MIN)) ** CURVATURE_RATE
+    size = (accuracy / (P3_ERROR * curvature)) ** (1.0 / P3_RATE)
     size = min(SIZE_MAX, max(SIZE_MIN, float(f"{size:.2g}")))
     return MeshChoice(order=3, surface_size=size, layer=LAYER)
+
+
+def curvature_radius(geometry: Geometry) -> float | None:
+    """The smallest radius of curvature of the bodies' surfaces, geometry units (sharp edges,
+    as a subtracted shape cuts: 0; None where the shapes do not say: CAD files)."""
+    radii = []
+    for body in geometry.bodies:
+        shape = body.shape
+        if body.subtract:
+            radii.append(0.0)
+        elif isinstance(shape, Sphere):
+            radii.append(shape.radius)
+        elif isinstance(shape, Ellipsoid):
+            radii.append(min(shape.semi_axes) ** 2 / max(shape.semi_axes))
+        elif isinstance(shape, Box | Cylinder):
+            radii.append(shape.fillet)
+        elif isinstance(shape, Torus):
+            radii.append(min(shape.minor_radius, shape.major_radius - shape.minor_radius))
+        else:
+            return None
+    return min(radii)

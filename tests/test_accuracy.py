@@ -7,8 +7,8 @@ import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom, load_summary, sphere_case, write_case
-from giantatom import accuracy, charge_summary, magnetic, mesh_choice
+from conftest import body_case, giantatom, load_summary, sphere, sphere_case, write_case
+from giantatom import accuracy, charge_summary, magnetic
 from giantatom.backend import MPI
 from giantatom.case import MeshSpec, parse_case
 from giantatom.charge import solve_charge
@@ -104,15 +104,24 @@ def test_london_moment_estimate_brackets_the_exact_error():
 # --- [mesh] accuracy chooses the mesh ----------------------------------------------------------
 
 
+def mesh_of(radius: float, **mesh) -> MeshSpec:
+    """The mesh a sphere case of ``radius`` lambda gets with the [mesh] keys ``mesh``."""
+    text = body_case(sphere(radius), far_field=3.0, **mesh)
+    return parse_case(text, Path("/tmp/accuracy.toml")).mesh
+
+
 def test_accuracy_chooses_order_and_sizes_and_explicit_keys_win():
-    chosen = MeshSpec(accuracy=0.01)
+    chosen = mesh_of(4.0, accuracy=0.01)
     assert (chosen.order, chosen.layer) == (3, 4.0)
-    assert chosen.surface_size == mesh_choice.choose(0.01).surface_size <= 1.0
-    assert MeshSpec(accuracy=0.001).surface_size < chosen.surface_size
-    assert MeshSpec(accuracy=0.01, order=2, surface_size=0.5).order == 2
-    assert MeshSpec(accuracy=0.01, surface_size=0.5).surface_size == 0.5
-    plain = MeshSpec()
+    # R = 4 lambda, P3: max |E| 0.64% at h = 0.6, 1.8% at h = 0.8 (README table)
+    assert 0.6 <= chosen.surface_size <= 0.7
+    assert mesh_of(10.0, accuracy=0.01).surface_size == 1.0  # 0.6% measured at R = 10
+    assert mesh_of(4.0, accuracy=0.001).surface_size < chosen.surface_size
+    assert mesh_of(4.0, accuracy=0.01, order=2, surface_size=0.5).order == 2
+    assert mesh_of(4.0, accuracy=0.01, surface_size=0.5).surface_size == 0.5
+    plain = mesh_of(4.0)
     assert (plain.order, plain.surface_size, plain.layer) == (2, 0.33, 4.0)
+    assert plain == MeshSpec(far_field=3.0)
 
 
 def test_bad_accuracy_names_its_key():
