@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from giantatom.case_shapes import Box, Cylinder, Ellipsoid, Geometry, Sphere, Torus
 
-P3_ERROR = 0.032  # max |E|, relative, at h = 1 lambda on R = R_FIT (measured 0.028), P3
+P3_ERROR = 0.04  # max |E|, relative, at h = 1 lambda on R = R_FIT (measured 0.028), P3
 P3_RATE = 2.9  # its observed order in h (R = 4: 0.64%, 1.8%, 2.8% at h = 0.6, 0.8, 1.0)
 R_FIT = 4.0  # lambda: the radius the fit was measured on
 CURVATURE_RATE = 1.5  # R = 10 lambda: 0.18%, 0.38%, 0.60% at the same sizes (1.4 to 1.7)
