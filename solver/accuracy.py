@@ -87,6 +87,7 @@ def one_degree_up(case: Case) -> Case | None:
             magnetic=replace(case.magnetic, order=magnetic_order)
             if case.magnetic.active
             else case.magnetic,
+            spin=replace(case.spin, direct_check=False),  # a check, not a number to estimate
         )
     except GiantAtomError:  # e.g. a saved mesh file read with cubic elements
         return None
