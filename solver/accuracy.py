@@ -8,20 +8,20 @@ P(k) error to within the P(k+1) error, and it measures everything that moves wit
 the closures (rho0), nodal extremes (surface rho, max |E|), moments. It does not see what the
 degree does not move: the curved geometry's order (that of the mesh) and the outer boundary.
 
-The reported numbers stay those of degree k; the estimates are ``<key>_error`` siblings next to
-them in summary.json, absolute and in the number's unit.
+A run at P3 gets P4 references (the inputs, not the case, carry the degrees); an N1curl
+element of degree 3 gets none. The reported numbers stay those of degree k; the estimates are
+``<key>_error`` siblings next to them in summary.json, absolute and in the number's unit.
 """
 
 from dataclasses import replace
 
 import numpy as np
 
-from giantatom import charge_summary, magnetic, spin
-from giantatom.case import ORDERS, Case
-from giantatom.charge import ChargeInputs, solve_charge
+from giantatom import stages
+from giantatom.case import ORDERS
 from giantatom.domain import Domain
-from giantatom.errors import GiantAtomError
-from giantatom.log import log
+from giantatom.log import StageTimer, log
+from giantatom.stages import Inputs
 
 # The numbers that get an estimate, wherever they sit in a section (overall and per body).
 HEADLINE = frozenset(
@@ -74,59 +74,43 @@ def _tables(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def one_degree_up(case: Case) -> Case | None:
-    """The case with the Lagrange and N1curl degrees raised by one, or None where that leaves
-    the degrees the case accepts (the spin and magnetic sectors read them from the case)."""
-    mesh_order, magnetic_order = case.mesh.order + 1, case.magnetic.order + 1
-    if mesh_order not in ORDERS or (case.magnetic.active and magnetic_order not in ORDERS):
-        return None
-    try:
-        return replace(
-            case,
-            mesh=replace(case.mesh, order=mesh_order),
-            magnetic=replace(case.magnetic, order=magnetic_order)
-            if case.magnetic.active
-            else case.magnetic,
-            spin=replace(case.spin, direct_check=False),  # a check, not a number to estimate
-        )
-    except GiantAtomError:  # e.g. a saved mesh file read with cubic elements
-        return None
-
-
-def estimate(case: Case, domain: Domain, inputs: ChargeInputs, sections: dict) -> dict:
-    """``sections`` (summary.json's "charge", "electric", "magnetic", "spin") with the error
-    estimates of their headline numbers; an "accuracy" section says how they were made."""
-    order = inputs.order
-    log.info("error estimates: the sectors one degree up (P%d) on the same mesh", order + 1)
-    fine, fine_charge = {}, None
-    if "charge" in sections or "spin" in sections:
-        fine_charge = solve_charge(domain, replace(inputs, order=order + 1))
-        charge_numbers = charge_summary.summarize(fine_charge).to_dict()
-        fine = {"electric": charge_numbers.pop("electric", None), "charge": charge_numbers}
-    up = one_degree_up(case)
+def one_degree_up(given: Inputs) -> tuple[Inputs, list[str]]:
+    """The sectors' inputs one degree up, and the sectors that cannot go up (an N1curl element
+    already of the highest degree the case accepts: its estimate is left out)."""
     skipped = []
-    if up is None:
-        skipped = [s for s in ("magnetic", "spin") if s in sections]
-    else:
-        fine_magnetic = None
-        if "magnetic" in sections:
-            fine_magnetic = magnetic.solve_magnetic(up, domain)
-            fine["magnetic"] = magnetic.summarize(fine_magnetic, up)
-        if "spin" in sections:
-            fine["spin"] = spin.summarize(spin.solve_spin(up, fine_charge, fine_magnetic), up)
-    if skipped:
-        log.warning(
-            "error estimates: none for the %s sector(s): their degree is already the highest",
-            " and ".join(skipped),
-        )
+    magnetic = given.magnetic
+    if magnetic is not None:
+        if magnetic.spec.order + 1 in ORDERS:
+            spec = replace(magnetic.spec, order=magnetic.spec.order + 1)
+            magnetic = replace(magnetic, spec=spec, order=magnetic.order + 1)
+        else:
+            skipped.append("magnetic")
+    spin = given.spin  # its direct check of Eq. 62a is a check, not a number to estimate
+    spin = replace(spin, order=spin.order + 1, spin=replace(spin.spin, direct_check=False))
+    up = Inputs(
+        charge=replace(given.charge, order=given.charge.order + 1), magnetic=magnetic, spin=spin
+    )
+    return up, skipped
+
+
+def estimate(domain: Domain, given: Inputs, sections: dict) -> dict:
+    """summary.json's ``sections`` (the full model's) with the error estimates of their
+    headline numbers; an "accuracy" section says how they were made."""
+    up, skipped = one_degree_up(given)
+    log.info("error estimates: the sectors one degree up (P%d) on the same mesh", up.charge.order)
+    model = stages.FullModel()
+    fine = stages.sections(model, stages.solve(model, domain, up, StageTimer()), [], {})
+    for name in skipped:
+        log.warning("error estimates: none for the %s sector: its degree is the highest", name)
+        fine.pop(name, None)
     out = {
         name: with_errors(section, fine[name]) if isinstance(fine.get(name), dict) else section
         for name, section in sections.items()
     }
     out["accuracy"] = {
         "method": METHOD,
-        "degree": order,
-        "reference_degree": order + 1,
+        "degree": given.charge.order,
+        "reference_degree": up.charge.order,
         "sectors_without_estimates": skipped,
     }
     return out

@@ -8,22 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import (
-    accuracy,
-    backend,
-    charge,
-    charge_summary,
-    fields,
-    magnetic,
-    output,
-    probes,
-    spin,
-    stages,
-)
+from giantatom import accuracy, backend, output, probes, stages
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
-from giantatom.errors import CaseError
 from giantatom.log import StageTimer, log
 from giantatom.meshes.model import quality_warnings
 from giantatom.parallel import on_root, peak_memory
@@ -90,20 +78,6 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
         "center_m": [c * lam for c in r.center],
         "seconds": r.seconds,
     }
-
-
-def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields.Field]) -> None:
-    columns = fields.probe_columns(all_fields)
-    for probe in case.probes:
-        points = probes.probe_points(probe)
-        values = probes.sample(domain, points, columns)
-        if domain.comm.rank == 0:
-            header, table = fields.probe_table(all_fields, values)
-            output.write_csv(
-                out / f"probe_{probe.name}.csv",
-                ["x", "y", "z", *header],
-                np.hstack([points, table]),
-            )
 
 
 def _report(summary: dict, out: Path) -> None:
@@ -241,62 +215,22 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
         report = domain.report
         for line in probes.outside_domain(case, report.center, report.outer_radius):
             log.warning(line)
-        if domain.report.model_kind == "thin-layer":
-            summary = _thin_layer(case, domain, timer, results.path)
-            return _finish(case, comm, summary, results, timer)
-        if case.model.kind == "auto":
-            log.info(
-                "model: full (chosen by [model] kind = auto: the smallest body dimension, %.4g "
-                "lambda, is below auto_threshold = %g lambda)",
-                min(domain.report.smallest_dimensions),
-                case.model.auto_threshold,
-            )
-
-        with timer.stage("charge", "charge sector"):
-            solution = charge.solve_charge(domain, stages.inputs(case).charge)
-            charge_numbers = charge_summary.summarize(solution).to_dict()
-
-        magnetic_solution, magnetic_summary = None, None
-        if case.magnetic.active:
-            with timer.stage("magnetic", "magnetic sector"):
-                magnetic_solution = magnetic.solve_magnetic(case, domain)
-                magnetic_summary = magnetic.summarize(magnetic_solution, case)
-
-        with timer.stage("spin", "spin sector"):
-            spin_solution = spin.solve_spin(case, solution, magnetic_solution)
-            spin_summary = spin.summarize(spin_solution, case)
-
+        model = stages.choose_model(case, domain)
+        given = stages.inputs(case)
+        solutions = stages.solve(model, domain, given, timer)
         with timer.stage("fields", "output fields"):
-            degree = case.mesh.order
-            if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
-                degree = max(degree, case.magnetic.order)
-            spaces = fields.FieldSpaces(domain, degree)
-            all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
-            if magnetic_solution is not None:
-                all_fields += fields.magnetic_fields(magnetic_solution, spaces)
-            all_fields += fields.spin_fields(spin_solution, spaces)
-
-        sections = {
-            **(
-                {"electric": charge_numbers.pop("electric")} if "electric" in charge_numbers else {}
-            ),
-            "charge": charge_numbers,
-            **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
-            "spin": spin_summary,
-            "fields": fields.field_documentation(all_fields),
-        }
-        if case.mesh.error_estimate:
-            with timer.stage("error", "error estimates (each sector one degree up)"):
-                charge_inputs = stages.inputs(case).charge
-                sections = accuracy.estimate(case, domain, charge_inputs, sections)
-
+            all_fields = model.output_fields(domain, solutions, given)
         with timer.stage("output", "writing results"):
             if case.output.fields and "vtu" in case.output.formats:
                 output.write_vtu(domain, all_fields, results.path)
             if case.output.fields and "vtx" in case.output.formats:
                 output.write_vtx(domain, all_fields, results.path / "fields.bp")
-            _write_probes(case, domain, results.path, all_fields)
-            summary = _summary(case, domain, solution.space.dofmap.index_map.size_global, sections)
+            extra = model.write(domain, solutions, all_fields, case.probes, results.path)
+            sections = stages.sections(model, solutions, all_fields, extra)
+        if case.mesh.error_estimate and model.kind == "full":
+            with timer.stage("error", "error estimates (each sector one degree up)"):
+                sections = accuracy.estimate(domain, given, sections)
+        summary = _summary(case, domain, solutions.dofs, sections)
         return _finish(case, comm, summary, results, timer)
 
 
@@ -317,36 +251,6 @@ def _summary(case: Case, domain: Domain, dofs: int, sections: dict) -> dict:
         **sections,
         "run": {"ranks": domain.comm.size, "versions": backend.versions()},
     }
-
-
-def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> dict:
-    """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
-    from giantatom import thinlayer_output
-
-    if case.electric.active:
-        raise CaseError(
-            "the thin-layer model does not take an applied electric field yet: use [model] "
-            'kind = "full"',
-            "electric.applied_field",
-        )
-    smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
-    log.info(
-        "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "
-        "the geometry, the layer lambda deep is treated analytically",
-        "chosen by [model] kind = auto" if case.model.kind == "auto" else "[model] kind",
-        smallest,
-        smallest / domain.lambda_m,
-    )
-    sections = thinlayer_output.run_thin_layer(case, domain, timer, folder)
-    model = {
-        "kind": "thin-layer",
-        "requested": case.model.kind,
-        "smallest_dimension_m": smallest,
-        "resolution": case.model.resolution,
-    }
-    names = ("charge", "magnetic", "spin", "fields", "surface_fields")
-    ordered = {"model": model, **{k: sections[k] for k in names if k in sections}}
-    return _summary(case, domain, sections["dofs"], ordered)
 
 
 def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTimer) -> Path:

@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 
 from conftest import body_case, giantatom, load_summary, sphere, sphere_case, write_case
-from giantatom import accuracy, charge_summary, magnetic
+from giantatom import accuracy, stages
 from giantatom.backend import MPI
 from giantatom.case import MeshSpec, parse_case
-from giantatom.charge import solve_charge
 from giantatom.domain import build_domain
 from giantatom.errors import CaseError
+from giantatom.log import StageTimer
 from giantatom.material import Material
-from giantatom.stages import inputs
 
 LAMBDA = 1e-6
 FACTOR = 3.0
@@ -32,6 +31,15 @@ def exact_charge(radius: float) -> dict[str, float]:
         "surface_rho_max_C_m3": rho_minus,
         "E_max_V_m": float(np.abs(exact_sphere.field(r, rho0, radius)).max()),
     }
+
+
+def solved_with_errors(text: str) -> dict:
+    """summary.json's sections of a case solved in this process, with the error estimates."""
+    case = parse_case(text, Path("/tmp/accuracy.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    given, model = stages.inputs(case), stages.FullModel()
+    sections = stages.sections(model, stages.solve(model, domain, given, StageTimer()), [], {})
+    return accuracy.estimate(domain, given, sections)
 
 
 def assert_brackets(section: dict, exact: dict[str, float]) -> None:
@@ -54,17 +62,13 @@ def test_errors_sit_next_to_their_numbers():
 
 @pytest.mark.parametrize(("radius", "size"), [(8.0, 1.0)])
 def test_charge_estimates_bracket_the_exact_error(radius, size):
-    """P2 numbers, P3 reference on the same mesh (the charge sector only: a few seconds)."""
-    text = sphere_case(radius, surface_size=size, layer=2.0, far_field=2.0)
-    case = parse_case(text, Path("/tmp/accuracy.toml"))
-    domain = build_domain(case, MPI.COMM_WORLD)
-    charge_inputs = inputs(case).charge
-    numbers = charge_summary.summarize(solve_charge(domain, charge_inputs)).to_dict()
-    numbers.pop("electric", None)
-    sections = accuracy.estimate(case, domain, charge_inputs, {"charge": numbers})
+    """P2 numbers, P3 reference on the same mesh."""
+    sections = solved_with_errors(sphere_case(radius, surface_size=size, layer=2.0, far_field=2.0))
     assert sections["accuracy"]["reference_degree"] == 3
     assert_brackets(sections["charge"], exact_charge(radius))
     assert_brackets(sections["charge"]["bodies"][0], exact_charge(radius))
+    speed = exact_sphere.spin_g(radius) * Material(lambda_m=LAMBDA).v_0
+    assert_brackets(sections["spin"], {"v_surface_max_m_s": speed})
 
 
 def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
@@ -86,14 +90,12 @@ def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
 
 
 def test_london_moment_estimate_brackets_the_exact_error():
-    """N1curl degree 1, degree 2 the reference (the magnetic sector only)."""
+    """N1curl degree 1, degree 2 the reference."""
     radius, field = 3.0, (0.0, 0.0, 0.01)
     text = sphere_case(radius, surface_size=0.8, layer=2.0, far_field=1.5)
     text += f"[magnetic]\napplied_field = [{', '.join(map(str, field))}]\n"
-    case = parse_case(text, Path("/tmp/accuracy.toml"))
-    domain = build_domain(case, MPI.COMM_WORLD)
-    numbers = magnetic.summarize(magnetic.solve_magnetic(case, domain), case)
-    sections = accuracy.estimate(case, domain, inputs(case).charge, {"magnetic": numbers})
+    text += "[spin]\ndirect_check = false\n"
+    sections = solved_with_errors(text)
     exact = exact_sphere.london_moment(radius, field)
     got = sections["magnetic"]
     true = np.linalg.norm(got["moment_A_m2"] - exact)

@@ -1,0 +1,187 @@
+"""The spin sector's summary (full model), typed: surface speeds with and without the applied
+field, the stop field, the direct check of Eq. 62a, the phase and the conservation checks."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from giantatom.backend import fem, ufl
+from giantatom.linalg import assemble_rhs
+from giantatom.parallel import global_max
+from giantatom.phase import surface_values
+from giantatom.relations import SPINS
+from giantatom.spin import PHASE, REFERENCE_FLOW, SpinSolution
+from giantatom.stopfield import STOP_FIELD_SMOOTHING, speed_scales, stop_field_summary
+from giantatom.summaries import Summary
+
+
+def surface_averages(
+    sol: SpinSolution, exprs: list, smoothing: int = 0
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Patch averages of vector expressions over the body surfaces, from the body side: at
+    every owned surface vertex i, int u q_i dS / int q_i dS with q_i its linear hat function
+    (a lumped surface L2 projection), then ``smoothing`` more passes of the same average of
+    the piecewise linear result. Nodal values of gradients and N1curl fields are noisy on the
+    element scale; each pass widens the average by about one element. Returns (vertex
+    positions (n, 3) in lambda, [the values (n, 3) of each expression])."""
+    domain = sol.domain
+    scalar = fem.functionspace(domain.mesh, ("Lagrange", 1))
+    vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
+    inside = domain.body_indicator
+    q, v = ufl.TestFunction(scalar), ufl.TestFunction(vector)
+    surfaces = domain.dS(domain.body_tags)
+    weights = assemble_rhs(fem.form(q("+") * surfaces))
+    facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
+    nodes = fem.locate_dofs_topological(scalar, 2, facets)
+    nodes = nodes[nodes < scalar.dofmap.index_map.size_local]
+    linear = fem.Function(vector)
+    again = fem.form(ufl.inner(linear("+"), v("+")) * surfaces)
+
+    def average(form: fem.Form) -> np.ndarray:
+        b = assemble_rhs(form)
+        result = b.array.reshape(-1, 3)[nodes] / weights.array[nodes, None]
+        b.destroy()
+        return result
+
+    values = []
+    for expr in exprs:
+        body_side = inside("+") * expr("+") + inside("-") * expr("-")
+        value = average(fem.form(ufl.inner(body_side, v("+")) * surfaces))
+        for _ in range(smoothing):
+            linear.x.array[:] = 0.0
+            linear.x.array.reshape(-1, 3)[nodes] = value
+            linear.x.scatter_forward()
+            value = average(again)
+        values.append(value)
+    weights.destroy()
+    return scalar.tabulate_dof_coordinates()[nodes], values
+
+
+@dataclass
+class SpinSummary(Summary):
+    """The spin section of summary.json (both models). Speeds are [up, down], m/s, the largest
+    over the body surfaces, with no applied field unless ``field``."""
+
+    axis: np.ndarray
+    v_surface_max_m_s: list[float]  # |v_sigma - v_sigma0|
+    v_total_surface_max_m_s: list[float]  # |v_sigma|
+    scales: dict  # stopfield.speed_scales: v_0, the angular momentum, B_s
+    reference_flow: str
+    field: dict | None = None  # with the applied field: the speeds in it, the stop field
+    checks: dict | None = None  # full model: the direct check, the phase, conservation
+    model: str | None = None  # thin layer: what the model leaves out
+    relations: dict | None = None  # full model: the formulas
+
+    def to_dict(self) -> dict:
+        head = {
+            "axis": self.axis,
+            "v_surface_max_m_s": self.v_surface_max_m_s,
+            "v_total_surface_max_m_s": self.v_total_surface_max_m_s,
+            **self.scales,
+        }
+        field, checks = self.field or {}, self.checks or {}
+        if self.model is not None:
+            return head | {"reference_flow": self.reference_flow, "model": self.model} | field
+        return (
+            head
+            | field
+            | checks
+            | {"reference_flow": self.reference_flow}
+            | ({"relations": self.relations} if self.relations is not None else {})
+        )
+
+
+def _stop_field(sol: SpinSolution) -> dict:
+    """stop_field_summary on the surface patch averages of the full model."""
+    exprs = [sol.velocity_shift(sigma, applied=a) for a in (False, True) for _, sigma in SPINS]
+    positions, values = surface_averages(sol, exprs, STOP_FIELD_SMOOTHING)
+    return stop_field_summary(
+        sol.domain.comm,
+        values[: len(SPINS)],
+        values[len(SPINS) :],
+        positions,
+        sol.inputs.applied_field,
+        sol.domain.lambda_m,
+    )
+
+
+def summarize(sol: SpinSolution) -> SpinSummary:
+    """The spin sector's key numbers, SI. Speeds without "field" in their key are those with no
+    applied field."""
+    material = sol.material
+    domain = sol.domain
+    space = fem.functionspace(domain.mesh, ("Lagrange", sol.inputs.order, (3,)))
+    bodies = range(len(domain.body_tags))
+
+    def surface_max(velocity) -> list[float]:
+        """[up, down]: the largest |velocity(sigma, body)| over the surface nodes of all bodies."""
+        speeds = []
+        for _, sigma in SPINS:
+            values = surface_values(sol.domain, [velocity(sigma, m) for m in bodies], space)
+            speeds.append(
+                global_max(domain.comm, np.concatenate([np.linalg.norm(v, axis=1) for v in values]))
+            )
+        return speeds
+
+    shift = surface_max(lambda sigma, m: sol.velocity_shift(sigma, applied=False))
+    total = surface_max(lambda sigma, m: sol.velocity(sigma, m, applied=False))
+    field = None
+    if sol.magnetic is not None:
+        field = {
+            "v_surface_max_field_m_s": surface_max(
+                lambda sigma, m: sol.velocity_shift(sigma, applied=True)
+            ),
+            **_stop_field(sol),
+        }
+    checks = {}
+    if sol.check_residual is not None:
+        checks["direct_check_residual"] = max(sol.check_residual.values())
+        checks["direct_check"] = {
+            "relative_l2": sol.check_residual,
+            "equation": "Eq. 62a: -lap X + X/lambda^2 = 0 in the bodies, X = A_sigma - A_sigma0 "
+            "on the body surfaces",
+            "iterations": sol.check_stats.iterations,
+            "seconds": sol.check_stats.seconds,
+        }
+    checks["phase_gradient_relative"] = max(sol.phase_relative)
+    checks["phase"] = {
+        "relative_l2": sol.phase_relative,
+        "what": "||grad chi_sigma|| / ||lambda sigma x (E - E0)/c|| over each body",
+        "equation": PHASE,
+        "iterations": sol.phase_stats.iterations,
+        "seconds": sol.phase_stats.seconds,
+        "depth_seconds": sol.distance_seconds,
+    }
+    checks["conservation"] = sol.conservation | {
+        "what": "no applied field, spin up (spin down the same): normal_fraction = "
+        "int |v . n| dS / int |v| dS over the body surfaces; gradient_fraction = ||grad psi|| / "
+        "||v|| over the bodies, grad psi the part of v that is a gradient (int grad psi . grad w "
+        "= int v . grad w for every Lagrange w), zero for a flow that stays in the bodies"
+    }
+    relations = {
+        "v_sigma - v_sigma0": "-(e/m_e) (lambda sigma x (E - E0)/c - grad chi_sigma + A)",
+        "A_sigma - A_sigma0": "lambda sigma x (E - E0)/c + A (before the phase term)",
+        "grad chi_sigma": PHASE,
+        "phi_sigma - phi_sigma0": "phi - phi0 - c lambda sigma . B",
+        "J_sigma": "(e n_s/2) v_sigma",
+        "rho_sigma": "rho/2 + eps0 c sigma . B/(2 lambda) (rho_sigma0 = rho0/2)",
+        "J_spin": "J_+ - J_-",
+        "senses": "e < 0; at the surface E - E0 points inward, so with no field spin up "
+        "(sigma = +1 along the axis s) moves along -(s x n) (clockwise about s, n the outward "
+        "normal) and spin down along +(s x n); their electric currents J_sigma - J_sigma0 run "
+        "the other way. A field along +s slows spin up and speeds spin down. The reference "
+        "flow v_sigma0 (rho0 > 0) runs against v_sigma - v_sigma0: along +(sigma x n) at the "
+        "surface.",
+        "speeds": "v_surface_max_m_s and v_total_surface_max_m_s: no applied field; "
+        "v_surface_max_field_m_s: with the case's applied field",
+    }
+    return SpinSummary(
+        axis=sol.axis,
+        v_surface_max_m_s=shift,
+        v_total_surface_max_m_s=total,
+        scales=speed_scales(material, max(shift)),
+        reference_flow=REFERENCE_FLOW,
+        field=field,
+        checks=checks,
+        relations=relations,
+    )
