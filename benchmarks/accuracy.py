@@ -4,11 +4,11 @@ solution (docs/formulation.md section 1), with the error estimates of solver/acc
     .venv/bin/python benchmarks/accuracy.py [--radius 4] [--runs 2:0.33 3:0.6 3:0.8 3:1.0]
         [--layer 4] [--far-field 5]
 
-Each run (order:surface_size) meshes the sphere, solves the charge sector at that order and one
-order up on the same mesh, and prints cells, dofs, the seconds of the solve at the order (and of
-the one up: the estimate's cost), and per number the relative error against the exact value and
-the estimated one. The table in the README ("Choosing the mesh from an accuracy") and the
-chooser's constants (solver/mesh_choice.py) come from this script.
+Each run (order:surface_size) meshes the sphere, solves the sectors at that order and one
+order up on the same mesh (solver/accuracy.py), and prints cells, dofs, the seconds of the
+charge sector at the order and of the estimate (all sectors one up), and per number the relative
+error against the exact value and the estimated one. The table in the README ("Choosing the
+mesh from an accuracy") and the chooser's constants (solver/mesh_choice.py) come from this script.
 """
 
 import argparse
@@ -18,13 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import accuracy, charge_summary
+from giantatom import accuracy, stages
 from giantatom.backend import MPI, fem
 from giantatom.case import parse_case
-from giantatom.charge import solve_charge
 from giantatom.domain import build_domain
-from giantatom.log import configure
-from giantatom.stages import inputs
+from giantatom.log import StageTimer, configure
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import exact_sphere  # the exact sphere lives with the tests
@@ -60,13 +58,12 @@ def run(radius: float, order: int, size: float, layer: float, far_field: float) 
     text = sphere_text(radius, order, size, layer, far_field)
     case = parse_case(text, Path("accuracy_bench.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    charge_inputs = inputs(case).charge
+    given, model, timer = stages.inputs(case), stages.FullModel(), StageTimer()
+    sections = stages.sections(model, stages.solve(model, domain, given, timer), [], {})
+    numbers = sections["charge"]
+    seconds = timer.seconds["charge"]
     start = time.perf_counter()
-    numbers = charge_summary.summarize(solve_charge(domain, charge_inputs)).to_dict()
-    seconds = time.perf_counter() - start
-    numbers.pop("electric", None)
-    start = time.perf_counter()
-    estimated = accuracy.estimate(case, domain, charge_inputs, {"charge": numbers})["charge"]
+    estimated = accuracy.estimate(domain, given, sections)["charge"]
     truth = exact(radius, case.material.rho_minus)
     return {
         "order": order,
