@@ -56,7 +56,7 @@ from giantatom.case_sweep import SweepParameter, sweep_parameters
 from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
-from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius
+from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius, magnetic_order
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
@@ -261,7 +261,8 @@ EPS_DEFAULT = 1e-6
 class MagneticSpec(Checked):
     applied_field: Vector = param(vector(), (0.0, 0.0, 0.0))  # T; zero skips the sector
     solver: str = param(string(choices=MAGNETIC_SOLVERS), "direct")  # MUMPS, or CG + AMS-like
-    order: int = param(integer(choices=ORDERS), 1)  # degree of the N1curl element
+    # degree of the N1curl element; left out: 1, or what [mesh] accuracy needs (set by Case)
+    order: int | None = param(integer(choices=ORDERS, optional=True), None)
     boundary: str = param(string(choices=MAGNETIC_BOUNDARIES), "dipole")  # A on the outer sphere
     eps: float = param(number(positive=True), EPS_DEFAULT)  # vacuum mass coefficient
     eps_given: bool = param(boolean, False)  # set by the user (else chosen by vacuum_eps)
@@ -431,13 +432,18 @@ class Case(Checked):
             self._set("magnetic", replace(self.magnetic, trapped_flux=trapped))
         if len({p.name for p in self.probes}) != len(self.probes):
             self.fail("probe", "probe names must be unique")
+        radius = curvature_radius(self.geometry)  # smallest radius of curvature, lambda
+        radius = R_FIT if radius is None else radius / self.lambda_in_units
         if self.mesh.accuracy is not None and None in (getattr(self.mesh, k) for k in CHOSEN):
-            radius = curvature_radius(self.geometry)
-            radius = R_FIT if radius is None else radius / self.lambda_in_units
             chosen = choose(self.mesh.accuracy, radius)
             if self.model.kind == "thin-layer":  # its mesh follows the geometry, not lambda
                 chosen = DEFAULT_MESH
             self._set("mesh", replace(self.mesh).fill(chosen))
+        if self.magnetic.order is None:
+            degree = 1
+            if self.mesh.accuracy is not None:
+                degree = magnetic_order(self.mesh.accuracy, self.mesh.surface_size, radius)
+            self._set("magnetic", replace(self.magnetic, order=degree))
         if self.mesh.file is not None:
             check_mesh_file(self.mesh.file, self.model.kind, self.mesh.order, "mesh.file")
         if self.model.kind == "full":
