@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import backend, output, probes, stages
+from giantatom import accuracy, backend, output, probes, stages
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
@@ -266,6 +266,9 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
         tables = model.probe_tables(domain, solutions, all_fields, case.probes)
         surface, extra = model.surface(domain, solutions)
     sections = stages.sections(model, solutions, all_fields, extra)
+    if case.mesh.error_estimate and model.kind == "full":
+        with timer.stage("error", "error estimates (each sector one degree up)"):
+            sections = accuracy.estimate(domain, given, sections)
     if sections.get("model") is not None:
         sections["model"] = ModelSummary(**sections["model"])
     summary = _summary(case, domain, solutions.dofs, **sections)

@@ -19,7 +19,16 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # The order of summary.json's keys: the top level around the sectors' sections.
-SECTIONS = ("model", "electric", "charge", "magnetic", "spin", "fields", "surface_fields")
+SECTIONS = (
+    "model",
+    "electric",
+    "charge",
+    "magnetic",
+    "spin",
+    "fields",
+    "surface_fields",
+    "accuracy",
+)
 
 
 def section_dict(section: Any) -> dict | None:
@@ -95,6 +104,7 @@ class Summary:
     model: ModelSummary | None = None
     fields: dict[str, dict] = field(default_factory=dict)  # output field -> unit, description
     surface_fields: dict[str, dict] | None = None  # thin-layer surface.vtu's fields
+    accuracy: dict[str, Any] | None = None  # how the <key>_error estimates were made
     run: RunSummary | None = None
 
     def to_dict(self) -> dict:
@@ -131,6 +141,7 @@ class Summary:
             model=_typed(ModelSummary, model) if model is not None else None,
             fields=data.get("fields", {}),
             surface_fields=data.get("surface_fields"),
+            accuracy=data.get("accuracy"),
             run=_typed(RunSummary, data["run"]) if "run" in data else None,
         )
 
