@@ -3,18 +3,18 @@ against the exact sphere (docs/formulation.md sections 1 and 3), at two mesh set
 
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, load_summary, sphere, sphere_case, write_case
 from giantatom import accuracy, stages
+from giantatom import exact as exact_sphere
 from giantatom.backend import MPI
 from giantatom.case import MeshSpec, parse_case
 from giantatom.domain import build_domain
 from giantatom.errors import CaseError
 from giantatom.log import StageTimer
 from giantatom.material import Material
+from support import body_case, giantatom, load_summary, sphere, sphere_case, write_case
 
 LAMBDA = 1e-6
 FACTOR = 3.0
