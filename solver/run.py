@@ -4,6 +4,7 @@ This module only calls the stages in order and collects their summaries; the phy
 the stage modules.
 """
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from giantatom.errors import CaseError
 from giantatom.log import StageTimer, log
 from giantatom.meshes.model import quality_warnings
 from giantatom.parallel import on_root, peak_memory
+from giantatom.report import report
 
 
 def _log_material(case: Case) -> None:
@@ -95,43 +97,6 @@ def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields
             )
 
 
-def _report(summary: dict, out: Path) -> None:
-    m, c, g = summary["material"], summary["charge"], summary["geometry"]
-    lines = [
-        "",
-        f"  giantatom {summary['case']}: {summary['run']['ranks']} rank(s), "
-        f"{summary['run']['seconds']['total']:.1f} s",
-        f"  lambda {m['lambda_m']:.4g} m   rho_- {m['rho_minus_C_m3']:.4g} C/m^3   "
-        f"E_m {m['E_m_V_m']:.4g} V/m",
-        f"  volume {g['volume_m3']:.4g} m^3   area {g['area_m2']:.4g} m^2   "
-        f"mesh {summary['mesh']['cells']} cells, {summary['mesh']['dofs']} dofs",
-        f"  rho0 {np.ravel(c['rho0_C_m3'])[0]:.5g} C/m^3   net charge {c['net_charge_C']:.3g} C",
-        f"  surface rho: mean {c['surface_rho_mean_C_m3']:.5g}, "
-        f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
-        f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
-        f"Eq. 23 residual {c['constitutive_residual']:.2e}",
-        *_electric_report(summary.get("electric")),
-        *(
-            _thin_layer_report(summary)
-            if summary.get("model", {}).get("kind") == "thin-layer"
-            else [*_magnetic_report(summary.get("magnetic")), *_spin_report(summary["spin"])]
-        ),
-        f"  results: {out}",
-        "",
-    ]
-    log.info("\n".join(lines))
-
-
-def _electric_report(e: dict | None) -> list[str]:
-    if e is None:
-        return []
-    field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
-    return [
-        f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
-        f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
-    ]
-
-
 def _figures(case: Case, path: Path) -> None:
     """The pictures (rank 0), drawn from the results just written; never fails the run."""
     try:
@@ -141,72 +106,6 @@ def _figures(case: Case, path: Path) -> None:
         return
     log.info("figures ...")
     figures.run_figures(path, case.output.figures, case.output.figure_size)
-
-
-def _magnetic_report(m: dict | None) -> list[str]:
-    if m is None:
-        return []
-    lines = [
-        f"  applied B {np.asarray(m['applied_field_T'])} T   "
-        f"moment {np.array2string(np.asarray(m['moment_A_m2']), precision=5)} A m^2",
-        f"  max |B| inside {m['B_max_inside_T']:.5g} T   max |J| {m['J_max_A_m2']:.5g} A/m^2",
-    ]
-    if "london_sphere" in m:
-        lines.append(
-            f"  London sphere moment: relative error {m['london_sphere']['relative_error']:.2e}"
-        )
-    return lines + _hole_report(m)
-
-
-def _hole_report(m: dict) -> list[str]:
-    """One line per hole: its fluxoid and the net current around it."""
-    return [
-        f"  {body['name']}: hole {hole['key']}: fluxoid {hole['fluxoid']} Phi_0, "
-        f"circulating current {hole['circulating_current_A']:.5g} A"
-        for body in m["bodies"]
-        for hole in body.get("holes", [])
-    ]
-
-
-def _spin_report(s: dict) -> list[str]:
-    up, down = s["v_surface_max_m_s"]
-    lines = [
-        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}, "
-        f"down {down:.5g} m/s = {max(up, down) / s['v0_m_s']:.4f} v_0   "
-        f"(angular momentum {s['angular_momentum_hbar']:.4f} hbar)",
-    ]
-    if "v_surface_max_field_m_s" in s:
-        up, down = s["v_surface_max_field_m_s"]
-        lines.append(f"  with the applied field: up {up:.5g}, down {down:.5g} m/s")
-    for name, (lowest, highest) in s.get("v_along_zero_field_m_s", {}).items():
-        lines.append(
-            f"  spin {name} along its zero-field sense: {lowest:.5g} .. {highest:.5g} m/s"
-            + (" (reversed where negative)" if lowest < 0 else "")
-        )
-    if "direct_check_residual" in s:
-        lines.append(
-            f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"
-        )
-    return lines
-
-
-def _thin_layer_report(summary: dict) -> list[str]:
-    m = summary["material"]
-    lines = ["  model: thin-layer (lambda << size; the layer is analytic, see surface.vtu)"]
-    if "spin" in summary:
-        v = summary["spin"]["v_surface_max_m_s"]
-        lines.append(
-            f"  spin speed at the surface: up {v[0]:.5g}, down {v[1]:.5g} m/s "
-            f"= {max(v) / m['v0_m_s']:.4f} v_0"
-        )
-    if "magnetic" in summary:
-        g = summary["magnetic"]
-        lines.append(
-            f"  moment {np.array2string(np.asarray(g['moment_A_m2']), precision=5)} A m^2   "
-            f"max |B| at the surface {g['B_max_inside_T']:.5g} T"
-        )
-        lines += _hole_report(g)
-    return lines
 
 
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
@@ -350,8 +249,11 @@ def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTime
         (results.path / "case.toml").write_text(case.text)
 
     on_root(comm, finish)
+    figures_seconds = None
     if case.output.figures != ():
+        start = time.perf_counter()
         on_root(comm, lambda: _figures(case, results.path))
-    _report(summary, results.final)
+        figures_seconds = time.perf_counter() - start
+    report(summary, results.final, figures_seconds)
     results.commit()
     return results.final
