@@ -20,7 +20,10 @@ import csv
 import json
 import logging
 import os
+import re
 import shutil
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,33 +32,69 @@ import numpy as np
 
 from giantatom.backend import MPI, dolfinx, fem
 from giantatom.domain import Domain
-from giantatom.errors import GiantAtomError
+from giantatom.errors import GiantAtomError, OutputError
 from giantatom.fields import Field
 from giantatom.log import FORMATTER, log
 from giantatom.parallel import on_root
 
+PARTIAL = re.compile(r"\.(?P<name>.+)\.partial-(?P<pid>\d+)@(?P<host>.+)-[0-9a-f]{8}$")
+STALE_ELSEWHERE_S = 86400.0  # a partial directory of another host's run: stale after a day
+
+
+def stale(sibling: Path, final: Path) -> bool:
+    """Whether ``sibling`` is what a killed run into ``final`` left: its half-written
+    ``.NAME.partial-PID@HOST-*`` (its process gone, or from another host and a day old) or the
+    ``.NAME.old-*`` a replaced run was being deleted from."""
+    if sibling.name.startswith(f".{final.name}.old-"):
+        return True
+    match = PARTIAL.match(sibling.name)
+    if match is None or match["name"] != final.name:
+        return False
+    if match["host"] != socket.gethostname():
+        return time.time() - sibling.stat().st_mtime > STALE_ELSEWHERE_S
+    try:
+        os.kill(int(match["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        pass
+    return False
+
+
+def make_partial(final: Path, key: str) -> Path:
+    """The hidden sibling a run writes into, after removing stale ones; OutputError naming
+    ``key`` if ``final`` cannot be written (read-only, a file in the way, /proc)."""
+    if final.exists() and not final.is_dir():
+        raise OutputError(f"{final} is a file, not a directory", key)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        for sibling in final.parent.iterdir():
+            if sibling.name.startswith(f".{final.name}.") and stale(sibling, final):
+                log.info("removing %s (left by a run that was killed)", sibling)
+                shutil.rmtree(sibling, ignore_errors=True)
+        tag = f"{os.getpid()}@{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+        tmp = final.parent / f".{final.name}.partial-{tag}"
+        tmp.mkdir()
+        return tmp
+    except OSError as err:
+        raise OutputError(f"cannot write {final}: {err.strerror or err}", key) from None
+
 
 class ResultsDir:
     """``with ResultsDir(path, comm) as out:`` write into ``out.path``; ``out.commit()`` moves it
-    to ``path`` (replacing an older run there); leaving the block without commit removes it."""
+    to ``path`` (replacing an older run there); leaving the block without commit, by an error,
+    Ctrl-C or SIGTERM, removes it. ``key`` names the setting that chose ``path``."""
 
-    def __init__(self, final: Path, comm: MPI.Comm):
+    def __init__(self, final: Path, comm: MPI.Comm, key: str = "output.dir"):
         self.final = Path(final).resolve()
         self.comm = comm
+        self.key = key
         self.path: Path = self.final
         self._log_handler: logging.Handler | None = None
         self.committed = False
 
     def __enter__(self) -> "ResultsDir":
-        def make() -> str:
-            if self.final.exists() and not self.final.is_dir():
-                raise GiantAtomError(f"{self.final} exists and is not a directory", "output.dir")
-            self.final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.final.parent / f".{self.final.name}.partial-{uuid.uuid4().hex[:8]}"
-            tmp.mkdir()
-            return str(tmp)
-
-        self.path = Path(on_root(self.comm, make))
+        self.path = Path(on_root(self.comm, lambda: str(make_partial(self.final, self.key))))
         if self.comm.rank == 0:
             self._log_handler = logging.FileHandler(self.path / "log.txt")
             self._log_handler.setFormatter(FORMATTER)

@@ -14,6 +14,13 @@ sweep writes:
     sweep.json   the same, with each member's directory and error
     sweep.png    rho0, max |E| and surface rho against the first swept key
     case.toml    the case file as given
+    plan.json    the swept keys and values: what ``gather`` needs to list the members
+
+On a cluster (README "Sweeps on a cluster"): ``--resume`` keeps the members that finished (their
+directory has its summary.json; a killed member left none) and runs the others; ``--member N``
+(or ``--member`` alone in a Slurm array job: $SLURM_ARRAY_TASK_ID) runs member N alone, each
+its own MPI job, and ``giantatom gather DIR`` then writes sweep.csv, sweep.json and sweep.png
+from the members' directories.
 """
 
 import copy
@@ -21,6 +28,7 @@ import csv
 import itertools
 import json
 import math
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -41,9 +49,74 @@ class Member:
 
     @property
     def name(self) -> str:
-        """Sub-directory name: index and values, e.g. 02_lambda-40nm."""
-        parts = [f"{label}-{_slug(value)}" for label, value in self.values.items()]
-        return f"{self.index:02d}_" + "_".join(parts)
+        return member_name(self.index, self.values)
+
+
+def member_name(index: int, values: dict[str, Any]) -> str:
+    """A member's sub-directory: index and values, e.g. 02_lambda-40nm."""
+    parts = [f"{label}-{_slug(value)}" for label, value in values.items()]
+    return f"{index:02d}_" + "_".join(parts)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A sweep as its folder records it (plan.json): enough to list and gather its members
+    without the case file."""
+
+    case: str  # the case's name
+    unit: str  # its geometry unit (plain swept numbers under geometry. are lengths in it)
+    parameters: tuple[SweepParameter, ...]
+
+    @classmethod
+    def of(cls, case: Case) -> "Plan":
+        return cls(case.name, case.geometry.unit, case.sweep)
+
+    def grid(self) -> list[tuple[int, dict[str, Any]]]:
+        """(index, {label: value}) of every member, in the order they run."""
+        combinations = itertools.product(*(p.values for p in self.parameters))
+        labels = [p.label for p in self.parameters]
+        return [
+            (i, dict(zip(labels, values, strict=True)))
+            for i, values in enumerate(combinations, start=1)
+        ]
+
+    def write(self, folder: Path) -> None:
+        data = {
+            "case": self.case,
+            "unit": self.unit,
+            "parameters": [
+                {"key": p.key, "label": p.label, "values": list(p.values)} for p in self.parameters
+            ],
+        }
+        _replace_text(folder / PLAN, json.dumps(data, indent=2) + "\n")
+
+    @classmethod
+    def read(cls, folder: Path) -> "Plan":
+        try:
+            data = json.loads((folder / PLAN).read_text())
+            parameters = tuple(
+                SweepParameter(p["key"], p["label"], tuple(p["values"])) for p in data["parameters"]
+            )
+            return cls(data["case"], data["unit"], parameters)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise SweepError(
+                f"{folder} is not a sweep's results directory (no readable {PLAN}: {err})"
+            ) from None
+
+
+PLAN = "plan.json"
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (array tasks may write the same file together)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _failure_note(folder: Path, name: str) -> Path:
+    """Where a member run alone (--member) records its error for ``gather``."""
+    return folder / f".{name}.failed"
 
 
 def _slug(value: Any) -> str:
@@ -243,19 +316,28 @@ def numeric(value: Any) -> tuple[float, str] | None:
 class SweepRecord:
     """The members' outcomes, written after each member (rank 0 only)."""
 
-    def __init__(self, case: Case, folder: Path):
-        self.case = case
+    def __init__(self, plan: Plan, folder: Path):
+        self.plan = plan
         self.folder = folder
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, member: Member, status: str, summary: dict | None, error: str = "") -> None:
-        row = {"member": member.name, "status": status}
-        row.update({label: _cell(v) for label, v in member.values.items()})
+    def add(
+        self,
+        index: int,
+        values: dict,
+        status: str,
+        summary: dict | None,
+        error: str = "",
+        write: bool = True,
+    ) -> None:
+        row = {"member": member_name(index, values), "status": status}
+        row.update({label: _cell(v) for label, v in values.items()})
         if summary is not None:
             row.update(summary_row(summary))
         row["error"] = error
         self.rows.append(row)
-        self.write()
+        if write:
+            self.write()
 
     def write(self) -> None:
         columns: list[str] = []
@@ -267,7 +349,7 @@ class SweepRecord:
             writer.writeheader()
             writer.writerows(self.rows)
         (self.folder / "sweep.json").write_text(
-            json.dumps({"case": self.case.name, "members": self.rows}, indent=2) + "\n"
+            json.dumps({"case": self.plan.case, "members": self.rows}, indent=2) + "\n"
         )
 
     def plot(self) -> Path | None:
@@ -281,12 +363,12 @@ class SweepRecord:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        first, *others = self.case.sweep
+        first, *others = self.plan.parameters
         parsed = [numeric(v) for v in first.values]
         use_numbers = all(p is not None for p in parsed)
         unit = parsed[0][1] if use_numbers else ""
         if use_numbers and first.key.startswith("geometry.") and not unit:
-            unit = self.case.geometry.unit  # plain numbers there are lengths in that unit
+            unit = self.plan.unit  # plain numbers there are lengths in that unit
         position = {
             _cell(v): (p[0] if use_numbers else i)
             for i, (v, p) in enumerate(zip(first.values, parsed, strict=True))
@@ -322,57 +404,58 @@ class SweepRecord:
             ax.grid(alpha=0.3)
             if len(ax.get_lines()) > 1:
                 ax.legend(fontsize=7)
-        figure.suptitle(f"{self.case.name}: sweep of {first.label}")
+        figure.suptitle(f"{self.plan.case}: sweep of {first.label}")
         path = self.folder / "sweep.png"
         figure.savefig(path, dpi=120)
         plt.close(figure)
         return path
 
 
-def run_sweep(case: Case, comm, out_dir: Path | None = None) -> Path:
-    """Run every member of a sweep, one after the other on all ranks of ``comm``."""
+def run_sweep(
+    case: Case,
+    comm,
+    out_dir: Path | None = None,
+    resume: bool = False,
+    member: int | None = None,
+) -> Path:
+    """Run every member of a sweep, one after the other on all ranks of ``comm``; with
+    ``resume``, keep those that finished before; with ``member``, run that one alone."""
     from giantatom.parallel import on_root
-    from giantatom.run import run_case
 
     all_members = members(case)
     folder = Path(out_dir or case.output.dir).resolve()
+    if member is not None and not 1 <= member <= len(all_members):
+        raise CaseError(f"the sweep has members 1 to {len(all_members)}, not {member}", "--member")
 
     def start() -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "case.toml").write_text(case.text)
+        _replace_text(folder / "case.toml", case.text)
+        Plan.of(case).write(folder)
 
     on_root(comm, start)
-    record = SweepRecord(case, folder) if comm.rank == 0 else None
+    if member is not None:
+        _run_member(all_members[member - 1], len(all_members), comm, folder)
+        return folder
+    record = SweepRecord(Plan.of(case), folder) if comm.rank == 0 else None
     keys = ", ".join(f"{p.label} ({len(p.values)} values)" for p in case.sweep)
     log.info("sweep: %d members over %s, into %s", len(all_members), keys, folder)
     failed = []
-    for member in all_members:
-        values = ", ".join(f"{k} = {_toml_value(v)}" for k, v in member.values.items())
-        log.info("sweep member %d/%d: %s", member.index, len(all_members), values)
-        status, error = "ok", ""
-        try:
-            run_case(member.case, comm, folder / member.name)
-        except GiantAtomError as err:  # raised on every rank together (a bug still aborts)
-            status, error = "failed", str(err)
-        if status != "ok":
-            failed.append(member.name)
-            log.warning("sweep member %s failed: %s", member.name, error)
+    for m in all_members:
+        done = folder / m.name / "summary.json"
+        error = ""
+        if resume and done.is_file():  # a directory is only there complete (ResultsDir)
+            log.info("sweep member %d/%d: kept from before (%s)", m.index, len(all_members), done)
+        else:
+            error = _run_member(m, len(all_members), comm, folder, raise_error=False)
+        if error:
+            failed.append(m.name)
 
-        def note(member: Member = member, status: str = status, error: str = error) -> None:
-            summary = None
-            if status == "ok":
-                summary = json.loads((folder / member.name / "summary.json").read_text())
-            record.add(member, status, summary, error)
+        def note(m: Member = m, error: str = error, done: Path = done) -> None:
+            summary = None if error else json.loads(done.read_text())
+            record.add(m.index, m.values, "failed" if error else "ok", summary, error)
 
         on_root(comm, note)
-
-    def plot() -> None:
-        try:
-            record.plot()
-        except Exception as err:  # the table is the result; the plot a view
-            log.warning("sweep: sweep.png not drawn (%s: %s)", type(err).__name__, err)
-
-    on_root(comm, plot)
+    on_root(comm, lambda: _plot(record))
     log.info(
         "sweep: %d of %d members ran; results in %s (sweep.csv, sweep.png)",
         len(all_members) - len(failed),
@@ -383,5 +466,65 @@ def run_sweep(case: Case, comm, out_dir: Path | None = None) -> Path:
         raise SweepError(
             f"{len(failed)} of {len(all_members)} sweep members failed ({', '.join(failed)}); "
             f"see {folder / 'sweep.csv'}"
+        )
+    return folder
+
+
+def _run_member(member: Member, count: int, comm, folder: Path, raise_error: bool = True) -> str:
+    """Run one member into its sub-directory; its error ("" if none) is also left in a note
+    for ``gather``. Only errors a user can act on are caught (a bug still aborts)."""
+    from giantatom.parallel import on_root
+    from giantatom.run import run_case
+
+    values = ", ".join(f"{k} = {_toml_value(v)}" for k, v in member.values.items())
+    log.info("sweep member %d/%d: %s", member.index, count, values)
+    note = _failure_note(folder, member.name)
+    try:
+        run_case(member.case, comm, folder / member.name)
+    except GiantAtomError as err:  # raised on every rank together
+        message = str(err)
+        log.warning("sweep member %s failed: %s", member.name, message)
+        on_root(comm, lambda: note.write_text(message + "\n"))
+        if raise_error:
+            raise
+        return message
+    on_root(comm, lambda: note.unlink(missing_ok=True))
+    return ""
+
+
+def _plot(record: SweepRecord) -> None:
+    try:
+        record.plot()
+    except Exception as err:  # the table is the result; the plot a view
+        log.warning("sweep: sweep.png not drawn (%s: %s)", type(err).__name__, err)
+
+
+def gather(folder: Path) -> Path:
+    """sweep.csv, sweep.json and sweep.png of a sweep whose members ran apart (--member):
+    from each member's summary.json; SweepError if some did not finish."""
+    folder = Path(folder).resolve()
+    plan = Plan.read(folder)
+    record = SweepRecord(plan, folder)
+    missing = []
+    for index, values in plan.grid():
+        name = member_name(index, values)
+        summary_path = folder / name / "summary.json"
+        note = _failure_note(folder, name)
+        if summary_path.is_file():
+            summary = json.loads(summary_path.read_text())
+            record.add(index, values, "ok", summary, write=False)
+        else:
+            error = note.read_text().strip() if note.is_file() else "not run (or not finished)"
+            status = "failed" if note.is_file() else "missing"
+            record.add(index, values, status, None, error, write=False)
+            missing.append(name)
+    record.write()
+    _plot(record)
+    finished = len(record.rows) - len(missing)
+    log.info("gather: %d of %d members finished; %s", finished, len(record.rows), folder)
+    if missing:
+        raise SweepError(
+            f"{len(missing)} of {len(record.rows)} sweep members did not finish "
+            f"({', '.join(missing)}); see {folder / 'sweep.csv'}"
         )
     return folder
