@@ -188,6 +188,11 @@ def _plot(args) -> None:
             raise FigureError(f"--size: {PIXELS[0]} to {PIXELS[1]} pixels each, got {args.size!r}")
         size = (w, h)
     name = figures.FIELD_FIGURES[args.field] if args.field else args.figure
+    if name is None and args.out is not None and args.out.suffix:
+        raise FigureError(
+            f"--out: {args.out} names a file, but every figure is drawn: give --field or "
+            "--figure for one picture, or a folder for all"
+        )
     if name is None:
         written = figures.render_figures(args.results, folder=args.out, size=size, clip=args.clip)
     else:
@@ -197,6 +202,9 @@ def _plot(args) -> None:
         targets = figures.outputs(results, name, folder)
         if args.out is not None and len(targets) == 1:
             targets = [(args.out, targets[0][1])]
+        elif args.out is not None and args.out.suffix:  # a file name: one per probe line
+            out = args.out
+            targets = [(out.with_name(f"{out.stem}_{p.stem}{out.suffix}"), q) for p, q in targets]
         elif args.out is not None:  # one file per probe line: --out is their folder
             targets = [(args.out / path.name, probe) for path, probe in targets]
         written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]

@@ -1,6 +1,6 @@
 """SIGTERM, which a batch system sends at its time limit, handled like Ctrl-C.
 
-No MPI here: the CLI installs it before anything heavy is imported.
+No MPI here: the CLI installs it before PETSc is loaded (PETSC_OPTIONS is read then).
 """
 
 import os
@@ -31,6 +31,8 @@ def terminate_like_interrupt(grace: float = TERMINATE_GRACE_S) -> None:
     if _installed or threading.current_thread() is not threading.main_thread():
         return  # once per process (tests call the CLI many times); signals are the main thread's
     _installed = True
+    # PETSc replaces SIGTERM's handler with its own, which aborts MPI; keep ours.
+    os.environ["PETSC_OPTIONS"] = os.environ.get("PETSC_OPTIONS", "") + " -no_signal_handler"
 
     def raise_terminated(signum, frame):
         raise Terminated()
