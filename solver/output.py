@@ -32,7 +32,7 @@ import numpy as np
 
 from giantatom.backend import MPI, dolfinx, fem
 from giantatom.domain import Domain
-from giantatom.errors import GiantAtomError, OutputError
+from giantatom.errors import OutputError
 from giantatom.fields import Field
 from giantatom.log import FORMATTER, log
 from giantatom.parallel import on_root
@@ -166,6 +166,21 @@ def region_nodes(fields: list[Field]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return node, first, count
 
 
+def write_grid(grid, path: Path) -> None:
+    """One .vtu file of a pyvista grid: zlib-compressed raw binary (appended, not base64, which
+    is a third larger), as compact as VTK XML gets and what ParaView reads directly."""
+    from vtkmodules.vtkIOXML import vtkXMLUnstructuredGridWriter
+
+    writer = vtkXMLUnstructuredGridWriter()
+    writer.SetFileName(str(path))
+    writer.SetInputData(grid)
+    writer.SetDataModeToAppended()
+    writer.EncodeAppendedDataOff()
+    writer.SetCompressorTypeToZLib()
+    if not writer.Write():
+        raise OutputError(f"cannot write {path}", "output.dir")
+
+
 def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fields") -> Path:
     """ParaView files: one ``.vtu`` piece per rank under ``folder/name/`` and the ``name.pvtu``
     index that ParaView and pyvista open; zlib-compressed raw binary, float32, higher-order
@@ -179,7 +194,6 @@ def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fi
     1e-3); the probes' CSV files keep full precision. This is 10 to 20 times smaller than the
     DG nodes in float64 (README "Result files")."""
     import pyvista
-    from vtkmodules.vtkIOXML import vtkXMLUnstructuredGridWriter
 
     space = fields[0].function.function_space
     topology, cell_types, x = dolfinx.plot.vtk_mesh(space)
@@ -203,14 +217,7 @@ def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fi
         arrays.append((f.name, bs))
     pieces = folder / name
     on_root(domain.comm, lambda: pieces.mkdir(exist_ok=True))
-    writer = vtkXMLUnstructuredGridWriter()
-    writer.SetFileName(str(pieces / f"part{domain.comm.rank}.vtu"))
-    writer.SetInputData(grid)
-    writer.SetDataModeToAppended()
-    writer.EncodeAppendedDataOff()  # raw bytes, not base64
-    writer.SetCompressorTypeToZLib()
-    if not writer.Write():
-        raise GiantAtomError(f"cannot write {pieces}", "output.dir")
+    write_grid(grid, pieces / f"part{domain.comm.rank}.vtu")
     index = folder / f"{name}.pvtu"
     if domain.comm.rank == 0:
         data = "\n".join(
