@@ -348,7 +348,8 @@ def _mesh(case, out: Path | None) -> None:
         try:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise OutputError(f"cannot write {target}: {err.strerror or err}", "--out") from None
+            key = "--out" if out else "output.dir"
+            raise OutputError(f"cannot write {target}: {err.strerror or err}", key) from None
 
     on_root(comm, make)
     domain = build_domain(case, comm, msh_file=target / "mesh.msh")
@@ -450,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CODES.get(type(err), 1)
     except Terminated:
         if rank == 0:
-            print("giantatom: terminated (SIGTERM); no results written", file=sys.stderr)
+            message = "terminated (SIGTERM); the run being written was removed"
+            print(f"giantatom: {message}", file=sys.stderr)
         return TERMINATED_EXIT
     except KeyboardInterrupt:
         if rank == 0:

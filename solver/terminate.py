@@ -1,16 +1,17 @@
 """SIGTERM, which a batch system sends at its time limit, handled like Ctrl-C.
 
-No MPI here: the CLI installs it before PETSc is loaded (PETSC_OPTIONS is read then).
+No MPI here: the CLI installs it before PETSc and MPI are loaded (PETSC_OPTIONS is read then,
+and the watchdog is forked while the process is still small and single-threaded).
 """
 
 import os
+import select
 import signal
 import threading
 import time
 
 TERMINATED_EXIT = 143  # 128 + SIGTERM, as a shell reports a process that SIGTERM ended
-TERMINATE_GRACE_S = 20.0  # then a rank stuck in a collective call exits without cleaning up
-
+TERMINATE_GRACE_S = 20.0  # then a rank stuck in a collective call is killed
 
 _installed = False
 
@@ -22,11 +23,12 @@ class Terminated(KeyboardInterrupt):
 
 def terminate_like_interrupt(grace: float = TERMINATE_GRACE_S) -> None:
     """Raise Terminated in the main thread on SIGTERM. mpirun sends SIGTERM to every rank, and
-    each leaves through the same exceptions; a rank blocked inside a C call (a collective whose
-    partner has left) never returns to Python to see it, so a watcher thread, woken by the
-    signal itself (set_wakeup_fd), ends the process after ``grace`` seconds. A directory left
-    half-written that way is removed by the next run into the same place."""
-
+    each leaves through the same exceptions. A rank blocked inside a C call (a collective that
+    a rank which has already left will never join) never returns to Python to see it, and
+    holds the GIL, so no thread of its own can help: a small watchdog process, woken by the
+    signal itself (set_wakeup_fd writes it to a pipe from C), kills the rank if it is still
+    there after ``grace`` seconds. A directory left half-written that way is removed by the
+    next run into the same place."""
     global _installed
     if _installed or threading.current_thread() is not threading.main_thread():
         return  # once per process (tests call the CLI many times); signals are the main thread's
@@ -39,13 +41,32 @@ def terminate_like_interrupt(grace: float = TERMINATE_GRACE_S) -> None:
 
     signal.signal(signal.SIGTERM, raise_terminated)
     read, write = os.pipe()
+    parent = os.getpid()
+    if os.fork() == 0:
+        try:
+            os.close(write)
+            _watch(read, parent, grace)
+        finally:
+            os._exit(0)
+    os.close(read)
     os.set_blocking(write, False)
+    os.set_inheritable(write, False)
     signal.set_wakeup_fd(write, warn_on_full_buffer=False)
 
-    def watch() -> None:
-        while int(signal.SIGTERM) not in os.read(read, 64):
-            pass
-        time.sleep(grace)
-        os._exit(TERMINATED_EXIT)
 
-    threading.Thread(target=watch, name="sigterm-watch", daemon=True).start()
+def _watch(read: int, parent: int, grace: float) -> None:
+    """The watchdog process: wait for SIGTERM's byte on the pipe, then for the parent to exit
+    (the pipe's end of file) for ``grace`` seconds, else kill it. Leaves with the parent."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a signal to the process group is not ours
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        data = os.read(read, 64)
+        if not data:
+            return  # the parent is gone
+        if int(signal.SIGTERM) in data:
+            break
+    deadline = time.monotonic() + grace
+    while (left := deadline - time.monotonic()) > 0:
+        if select.select([read], [], [], left)[0] and not os.read(read, 64):
+            return
+    os.kill(parent, signal.SIGKILL)

@@ -142,7 +142,7 @@ def test_sigterm_under_mpirun_leaves_nothing(tmp_path):
     deadline = time.monotonic() + 120
     while not list(tmp_path.glob(".out.partial-*")) and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(3.0)  # into meshing or the solves
+    time.sleep(1.0)  # into meshing: rank 0 in gmsh, rank 1 waiting in Python
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 143, stdout + stderr
@@ -196,3 +196,27 @@ def test_plot_out_file_is_a_file(tmp_path):
     proc = giantatom("plot", str(tmp_path / "none"), "--out", str(tmp_path / "prof.png"))
     one_line_error(proc, "--out", 5)
     assert not (tmp_path / "prof.png").exists()
+
+
+@pytest.mark.mpi
+def test_sigterm_a_rank_stuck_in_a_collective_is_killed(tmp_path):
+    """A rank blocked in a collective that the other rank, gone at SIGTERM, never joins cannot
+    see the signal: the watchdog kills it after the grace period instead of a hang."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import sys, time\n"
+        "from giantatom.terminate import Terminated, terminate_like_interrupt\n"
+        "terminate_like_interrupt(grace=2.0)\n"
+        "from mpi4py import MPI\n"
+        "try:\n"
+        "    time.sleep(60) if MPI.COMM_WORLD.rank == 0 else MPI.COMM_WORLD.Barrier()\n"
+        "except Terminated:\n"
+        "    sys.exit(143)\n"
+    )
+    command = [str(BIN / "mpirun"), "-n", "2", str(BIN / "python"), str(script)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(3.0)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode != 0 and time.monotonic() - start < 20
