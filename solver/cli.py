@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return bench(args)
         if args.command == "gather":
-            from giantatom.sweep import gather
+            from giantatom.sweep_table import gather
 
             if rank == 0:
                 gather(args.folder)
