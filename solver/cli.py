@@ -19,7 +19,12 @@ from giantatom.errors import (
     SolveError,
     SweepError,
 )
-from giantatom.terminate import TERMINATED_EXIT, Terminated, terminate_like_interrupt
+from giantatom.terminate import (
+    Terminated,
+    interruption,
+    leave_terminated,
+    terminate_like_interrupt,
+)
 
 EXIT_CODES = {
     CaseError: 2,
@@ -450,15 +455,18 @@ def main(argv: list[str] | None = None) -> int:
             print(f"giantatom: error: {err}", file=sys.stderr)
         return EXIT_CODES.get(type(err), 1)
     except Terminated:
-        if rank == 0:
-            message = "terminated (SIGTERM); the run being written was removed"
-            print(f"giantatom: {message}", file=sys.stderr)
-        return TERMINATED_EXIT
+        leave_terminated(rank)
     except KeyboardInterrupt:
         if rank == 0:
             print("giantatom: interrupted", file=sys.stderr)
         return INTERRUPTED_EXIT
-    except Exception:
+    except Exception as err:
+        if isinstance(interruption(err), Terminated):  # raised inside a C library's callback
+            leave_terminated(rank)
+        if interruption(err) is not None:
+            if rank == 0:
+                print("giantatom: interrupted", file=sys.stderr)
+            return INTERRUPTED_EXIT
         # A bug, not bad input: show the traceback, and under MPI take every rank down with
         # this one, since the others may be waiting for it in a collective call.
         import traceback

@@ -36,6 +36,7 @@ from giantatom.errors import OutputError
 from giantatom.fields import Field
 from giantatom.log import FORMATTER, log
 from giantatom.parallel import on_root
+from giantatom.terminate import interruption
 
 PARTIAL = re.compile(r"\.(?P<name>.+)\.partial-(?P<pid>\d+)@(?P<host>.+)-[0-9a-f]{8}$")
 STALE_ELSEWHERE_S = 86400.0  # a partial directory of another host's run: stale after a day
@@ -122,11 +123,14 @@ class ResultsDir:
         self.committed = True
         self.path = self.final
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, value, traceback) -> None:
         if self.comm.rank == 0:
             self._close_log()
-            if not self.committed:
-                shutil.rmtree(self.path, ignore_errors=True)
+        # On Ctrl-C or SIGTERM every rank removes it: rank 0 may be held in a collective call
+        # that a rank already gone will not join, and be killed there.
+        interrupted = interruption(value) is not None
+        if not self.committed and (self.comm.rank == 0 or interrupted):
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 @contextlib.contextmanager
