@@ -22,9 +22,10 @@ LAGRANGE_DOFS_PER_CELL = {1: 0.17, 2: 1.33, 3: 4.5}  # measured on the examples'
 NEDELEC_DOFS_PER_CELL = {1: 1.17, 2: 6.3, 3: 15.0}  # edges; 2 edges + 2 faces; 3 + 6 + 3
 BYTES_PER_DOF = 1.6e3  # the whole run, per Lagrange dof (README "Performance": 1.7 GB at 819k)
 MAGNETIC_BYTES_PER_DOF = {"direct": 11.3e3, "iterative": 2.8e3}  # per N1curl dof (MUMPS: more)
-NODES_PER_CELL = {1: 4, 2: 10, 3: 20}  # DG nodes of the output fields
+# Nodes of fields.pvtu per cell: the Lagrange nodes, shared within a region (a sphere: 1.45 P2)
+NODES_PER_CELL = {order: 1.09 * dofs for order, dofs in LAGRANGE_DOFS_PER_CELL.items()}
 FIELD_COMPONENTS = 44  # charge 13, spin 31 (README "Outputs"); + 10 with a field
-BYTES_PER_VALUE = 3.9  # fields.pvtu: float64 values, LZ4-compressed (measured on a P2 sphere)
+BYTES_PER_VALUE = 2.4  # fields.pvtu: float32, zlib, with the cells (cases/sphere.toml: 34 MB)
 BASE_BYTES = 300e6  # Python, DOLFINx, PETSc, gmsh: per rank
 
 

@@ -15,11 +15,26 @@ from giantatom.errors import (
     FigureError,
     GiantAtomError,
     MeshError,
+    OutputError,
     SolveError,
     SweepError,
 )
+from giantatom.terminate import (
+    Terminated,
+    interruption,
+    leave_terminated,
+    terminate_like_interrupt,
+)
 
-EXIT_CODES = {CaseError: 2, MeshError: 3, SolveError: 4, FigureError: 5, SweepError: 6}
+EXIT_CODES = {
+    CaseError: 2,
+    MeshError: 3,
+    SolveError: 4,
+    FigureError: 5,
+    SweepError: 6,
+    OutputError: 7,
+}
+INTERRUPTED_EXIT = 130  # Ctrl-C (128 + SIGINT); SIGTERM: parallel.TERMINATED_EXIT = 143
 
 DESCRIPTION = """\
 Finite-element fields of a superconductor in Hirsch's theory of hole superconductivity:
@@ -39,6 +54,8 @@ examples:
   mpirun -n 4 giantatom run cases/cube.toml --out /scratch/cube
   giantatom plot results/sphere --field rho --clip z --out rho.png
   giantatom mesh cases/big.toml --out mesh/  then [mesh] file = "mesh/mesh.xdmf" reuses it
+  giantatom run cases/sweep.toml --member 3  one member of a sweep (Slurm arrays: README)
+  giantatom gather results/sweep             sweep.csv, sweep.json, sweep.png of its members
   giantatom bench --radius 10 --ranks 1 2    timings against a bare DOLFINx Poisson solve
 
 A case with a [sweep] table runs every combination of the swept values (README).
@@ -48,8 +65,10 @@ what every closure gives (charge.bodies[].rho0_by_closure). docs/formulation.md:
 Rings: fluxoid = n (flux quanta h/2|e| trapped in the hole, default 0 = zero-field cooled) in
 the [[geometry.body]] table of a torus, in the [[geometry.body.subtract]] table of a cylinder
 cut through a body, or with hole_axis = [x, y, z] and hole_center = [x, y, z] in either.
-exit codes: 0 success, 2 bad case file, 3 geometry/meshing failed, 4 solve failed,
-5 a picture could not be drawn (plot), 6 some members of a sweep failed.
+exit codes: 0 success, 1 a bug (traceback), 2 bad case file, 3 geometry/meshing failed,
+4 solve failed, 5 a picture could not be drawn (plot), 6 some members of a sweep failed,
+7 the results directory cannot be written, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM,
+e.g. a batch system's time limit); a run stopped by either leaves no results directory.
 Case-file keys and output files are documented in README.md.
 """
 
@@ -83,6 +102,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MESH_XDMF",
         help="use this saved mesh (from giantatom mesh) instead of [mesh] file or meshing",
     )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="a sweep: keep the members that finished before (after a time limit) and run the "
+        "others",
+    )
+    run.add_argument(
+        "--member",
+        nargs="?",
+        const=ARRAY_INDEX,
+        metavar="N",
+        help="a sweep: run member N alone (1-based; without N: $SLURM_ARRAY_TASK_ID), then "
+        "`giantatom gather`",
+    )
     mesh = add(
         "mesh",
         "build and mesh the geometry only; write mesh.msh (gmsh) and mesh.xdmf/.h5/.json "
@@ -92,9 +125,14 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         metavar="DIR",
-        help="directory for the mesh files (default: [output] dir of the case)",
+        help="directory for the mesh files (default: [output] dir with -mesh appended, "
+        "results/sphere-mesh: a run replaces its results directory, not this one)",
     )
     add("check", "parse and validate the case file and build its geometry (no mesh, no solve)")
+    text = "sweep.csv, sweep.json and sweep.png of a sweep whose members ran apart (--member)"
+    gather = sub.add_parser("gather", help=text, description=text)
+    gather.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="the sweep's results")
+    _verbosity(gather)
     _add_plot(sub)
     from giantatom.bench import add_parser as add_bench
 
@@ -155,6 +193,11 @@ def _plot(args) -> None:
             raise FigureError(f"--size: {PIXELS[0]} to {PIXELS[1]} pixels each, got {args.size!r}")
         size = (w, h)
     name = figures.FIELD_FIGURES[args.field] if args.field else args.figure
+    if name is None and args.out is not None and args.out.suffix:
+        raise FigureError(
+            f"--out: {args.out} names a file, but every figure is drawn: give --field or "
+            "--figure for one picture, or a folder for all"
+        )
     if name is None:
         written = figures.render_figures(args.results, folder=args.out, size=size, clip=args.clip)
     else:
@@ -169,11 +212,29 @@ def _plot(args) -> None:
                 (args.out.with_name(path.stem.replace("spin", args.out.stem) + path.suffix), part)
                 for path, part in targets
             ]
+        elif args.out is not None and args.out.suffix:  # a file name: one per probe line
+            out = args.out
+            targets = [(out.with_name(f"{out.stem}_{p.stem}{out.suffix}"), q) for p, q in targets]
         elif args.out is not None:  # one file per probe line: --out is their folder
             targets = [(args.out / path.name, probe) for path, probe in targets]
         written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]
     for path in written:
         print(path)
+
+
+ARRAY_INDEX = "SLURM_ARRAY_TASK_ID"
+
+
+def _member(value: str | None) -> int | None:
+    """--member N, or the job array's index when given alone."""
+    if value is None:
+        return None
+    text = os.environ.get(ARRAY_INDEX, "") if value == ARRAY_INDEX else value
+    try:
+        return int(text)
+    except ValueError:
+        where = f"${ARRAY_INDEX} ({text!r})" if value == ARRAY_INDEX else repr(text)
+        raise CaseError(f"needs a member number, got {where}", "--member") from None
 
 
 def _rank() -> int:
@@ -291,8 +352,16 @@ def _mesh(case, out: Path | None) -> None:
 
     comm = MPI.COMM_WORLD
     case = replace(case, mesh=replace(case.mesh, file=None))  # mesh it, whatever [mesh] file says
-    target = (out or case.output.dir).resolve()
-    on_root(comm, lambda: target.mkdir(parents=True, exist_ok=True))
+    target = (out or mesh_dir(case)).resolve()
+
+    def make() -> None:
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            key = "--out" if out else "output.dir"
+            raise OutputError(f"cannot write {target}: {err.strerror or err}", key) from None
+
+    on_root(comm, make)
     domain = build_domain(case, comm, msh_file=target / "mesh.msh")
     log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
     if domain.report.model_kind == "thin-layer":
@@ -306,6 +375,24 @@ def _mesh(case, out: Path | None) -> None:
         str(path),
         domain.report.seconds,
     )
+
+
+def mesh_dir(case) -> Path:
+    """Where ``giantatom mesh`` saves a mesh by default: beside the results directory, not in
+    it, since the next run replaces that directory whole."""
+    return case.output.dir.with_name(case.output.dir.name + "-mesh")
+
+
+def _check_mesh_kept(case, out: Path | None) -> None:
+    """A saved mesh inside the results directory a run replaces would be deleted by it."""
+    target = (out or case.output.dir).resolve()
+    mesh = case.mesh.file
+    if mesh is not None and not case.sweep and Path(mesh).resolve().is_relative_to(target):
+        raise CaseError(
+            f"{mesh} lies inside {target}, which this run replaces with its results: move the "
+            f"mesh (giantatom mesh saves into {mesh_dir(case)} by default) or write elsewhere",
+            "mesh.file",
+        )
 
 
 def _with_mesh(case, mesh: Path | None):
@@ -324,6 +411,7 @@ def _with_mesh(case, mesh: Path | None):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     rank = _rank()
+    terminate_like_interrupt()
     try:
         from giantatom import log as logging_setup
         from giantatom.case import load_case
@@ -336,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
             from giantatom.bench import main as bench
 
             return bench(args)
+        if args.command == "gather":
+            from giantatom.sweep_table import gather
+
+            if rank == 0:
+                gather(args.folder)
+            return 0
         case = load_case(args.case)
         if args.command == "check":
             if rank == 0:
@@ -348,16 +442,36 @@ def main(argv: list[str] | None = None) -> int:
             from giantatom.sweep import run_sweep
 
             case = _with_mesh(case, args.mesh)
-            (run_sweep if case.sweep else run_case)(case, MPI.COMM_WORLD, args.out)
+            _check_mesh_kept(case, args.out)
+            member = _member(args.member)
+            if not case.sweep and (member is not None or args.resume):
+                option = "--member" if member is not None else "--resume"
+                raise CaseError("only for a case with a [sweep] table", option)
+            if case.sweep:
+                run_sweep(case, MPI.COMM_WORLD, args.out, resume=args.resume, member=member)
+            else:
+                run_case(case, MPI.COMM_WORLD, args.out)
     except GiantAtomError as err:
+        if getattr(args, "out", None) is not None and err.key == "output.dir":
+            err.key = "--out"  # the option, not the case file, chose the directory
+        if getattr(args, "mesh", None) is not None and err.key == "mesh.file":
+            err.key = "--mesh"
         if rank == 0:
             print(f"giantatom: error: {err}", file=sys.stderr)
         return EXIT_CODES.get(type(err), 1)
+    except Terminated:
+        leave_terminated(rank)
     except KeyboardInterrupt:
         if rank == 0:
             print("giantatom: interrupted", file=sys.stderr)
-        return 130
-    except Exception:
+        return INTERRUPTED_EXIT
+    except Exception as err:
+        if isinstance(interruption(err), Terminated):  # raised inside a C library's callback
+            leave_terminated(rank)
+        if interruption(err) is not None:
+            if rank == 0:
+                print("giantatom: interrupted", file=sys.stderr)
+            return INTERRUPTED_EXIT
         # A bug, not bad input: show the traceback, and under MPI take every rank down with
         # this one, since the others may be waiting for it in a collective call.
         import traceback

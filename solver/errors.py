@@ -31,3 +31,7 @@ class FigureError(GiantAtomError):
 
 class SweepError(GiantAtomError):
     """Some members of a parameter sweep failed (the others ran; see sweep.csv)."""
+
+
+class OutputError(GiantAtomError):
+    """The results (or mesh) directory cannot be written: not writable, a file in its place."""

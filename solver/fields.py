@@ -3,7 +3,9 @@
 Discontinuous, because rho jumps at the surface (rho_- inside, 0 outside) and phi0 carries a
 constant per body; one space, so every field goes into the same ParaView file. The degree is
 the solution's, so nothing is lost: a P2 potential and its P1 gradient are represented exactly.
-Each field names the probe-CSV columns it fills.
+Each field names the probe-CSV columns it fills. The probes sample these functions (full
+precision); fields.pvtu holds them on nodes shared within each region, in float32
+(output.write_vtu); fields.bp (VTX) holds these DG functions as they are.
 
 No magnitude is an output field: |E| interpolated from its values at the nodes is not the
 magnitude of the interpolated E, and overshoots wherever E passes through zero (a cone: at

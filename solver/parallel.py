@@ -11,6 +11,7 @@ import numpy as np
 
 from giantatom.backend import MPI
 from giantatom.errors import GiantAtomError
+from giantatom.terminate import interruption
 
 
 def wait_quietly(comm: MPI.Comm) -> None:
@@ -31,6 +32,8 @@ def on_root(comm: MPI.Comm, work: Callable[[], Any]) -> Any:
         except GiantAtomError as err:
             failure = (type(err), err.message, err.key)
         except Exception as err:  # gmsh and file-system errors become one-line messages too
+            if interruption(err) is not None:  # Ctrl-C or SIGTERM inside a library's callback
+                raise
             failure = (GiantAtomError, f"{type(err).__name__}: {err}", None)
     wait_quietly(comm)
     result, failure = comm.bcast((result, failure), root=0)

@@ -5,9 +5,8 @@ This module only calls the stages in order and collects their summaries; the phy
 the stage modules.
 """
 
+import time
 from pathlib import Path
-
-import numpy as np
 
 from giantatom import accuracy, backend, output, probes, stages
 from giantatom.backend import MPI
@@ -16,6 +15,7 @@ from giantatom.domain import Domain, build_domain
 from giantatom.log import StageTimer, log
 from giantatom.meshes.model import quality_warnings
 from giantatom.parallel import on_root, peak_memory
+from giantatom.report import report
 from giantatom.results import Results, write_data, write_summary
 from giantatom.summary import (
     GeometrySummary,
@@ -42,29 +42,29 @@ def _log_material(case: Case) -> None:
     )
 
 
-def log_mesh(report, unit: str, lambda_in_units: float) -> None:
-    regions = ", ".join(f"{k} {v}" for k, v in report.cells_by_region.items())
+def log_mesh(mesh, unit: str, lambda_in_units: float) -> None:
+    regions = ", ".join(f"{k} {v}" for k, v in mesh.cells_by_region.items())
     log.info(
         "mesh: %d tetrahedra (%s), %d nodes, order %d",
-        report.cells,
+        mesh.cells,
         regions,
-        report.nodes,
-        report.order,
+        mesh.nodes,
+        mesh.order,
     )
     log.info(
         "mesh: element size %.3g to %.3g lambda (%.4g to %.4g %s); quality (min SICN) min %.3f, "
         "mean %.3f; outer sphere radius %.4g %s",
-        report.h_min,
-        report.h_max,
-        report.h_min * lambda_in_units,
-        report.h_max * lambda_in_units,
+        mesh.h_min,
+        mesh.h_max,
+        mesh.h_min * lambda_in_units,
+        mesh.h_max * lambda_in_units,
         unit,
-        report.quality_min,
-        report.quality_mean,
-        report.outer_radius * lambda_in_units,
+        mesh.quality_min,
+        mesh.quality_mean,
+        mesh.outer_radius * lambda_in_units,
         unit,
     )
-    for warning in report.warnings + quality_warnings(report):
+    for warning in mesh.warnings + quality_warnings(mesh):
         log.warning("mesh: %s", warning)
 
 
@@ -90,54 +90,6 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
     }
 
 
-def _report(summary: dict, out: Path) -> None:
-    m, c, g = summary["material"], summary["charge"], summary["geometry"]
-    lines = [
-        "",
-        f"  giantatom {summary['case']}: {summary['run']['ranks']} rank(s), "
-        f"{summary['run']['seconds']['total']:.1f} s",
-        f"  lambda {m['lambda_m']:.4g} m   rho_- {m['rho_minus_C_m3']:.4g} C/m^3   "
-        f"E_m {m['E_m_V_m']:.4g} V/m",
-        f"  volume {g['volume_m3']:.4g} m^3   area {g['area_m2']:.4g} m^2   "
-        f"mesh {summary['mesh']['cells']} cells, {summary['mesh']['dofs']} dofs",
-        f"  rho0 {np.ravel(c['rho0_C_m3'])[0]:.5g} C/m^3   net charge {c['net_charge_C']:.3g} C",
-        f"  surface rho: mean {c['surface_rho_mean_C_m3']:.5g}, "
-        f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
-        f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
-        f"Eq. 23 residual {c['constitutive_residual']:.2e}",
-        *_electric_report(summary.get("electric")),
-        *(
-            _thin_layer_report(summary)
-            if summary.get("model", {}).get("kind") == "thin-layer"
-            else [*_magnetic_report(summary.get("magnetic")), *_spin_report(summary["spin"])]
-        ),
-        f"  results: {out}",
-        "",
-    ]
-    log.info("\n".join(lines))
-
-
-def _electric_report(e: dict | None) -> list[str]:
-    if e is None:
-        return []
-    lines = []
-    if "applied_field_V_m" in e:
-        field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
-        lines.append(
-            f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
-            f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
-        )
-    for electrode in e.get("electrodes", []):
-        lines.append(
-            f"  electrode {electrode['name']} ({electrode['held']}): "
-            f"{electrode['potential_V']:.6g} V, {electrode['charge_C']:.6g} C"
-        )
-    if "capacitance_matrix_F" in e:
-        matrix = np.array2string(np.asarray(e["capacitance_matrix_F"]), precision=5)
-        lines.append(f"  capacitance matrix (F) {matrix}")
-    return lines
-
-
 def _figures(case: Case, path: Path) -> None:
     """The pictures (rank 0), drawn from the results just written; never fails the run."""
     try:
@@ -147,72 +99,6 @@ def _figures(case: Case, path: Path) -> None:
         return
     log.info("figures ...")
     figures.run_figures(path, case.output.figures, case.output.figure_size)
-
-
-def _magnetic_report(m: dict | None) -> list[str]:
-    if m is None:
-        return []
-    lines = [
-        f"  applied B {np.asarray(m['applied_field_T'])} T   "
-        f"moment {np.array2string(np.asarray(m['moment_A_m2']), precision=5)} A m^2",
-        f"  max |B| inside {m['B_max_inside_T']:.5g} T   max |J| {m['J_max_A_m2']:.5g} A/m^2",
-    ]
-    if "london_sphere" in m:
-        lines.append(
-            f"  London sphere moment: relative error {m['london_sphere']['relative_error']:.2e}"
-        )
-    return lines + _hole_report(m)
-
-
-def _hole_report(m: dict) -> list[str]:
-    """One line per hole: its fluxoid and the net current around it."""
-    return [
-        f"  {body['name']}: hole {hole['key']}: fluxoid {hole['fluxoid']} Phi_0, "
-        f"circulating current {hole['circulating_current_A']:.5g} A"
-        for body in m["bodies"]
-        for hole in body.get("holes", [])
-    ]
-
-
-def _spin_report(s: dict) -> list[str]:
-    up, down = s["v_surface_max_m_s"]
-    lines = [
-        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}, "
-        f"down {down:.5g} m/s = {max(up, down) / s['v0_m_s']:.4f} v_0   "
-        f"(angular momentum {s['angular_momentum_hbar']:.4f} hbar)",
-    ]
-    if "v_surface_max_field_m_s" in s:
-        up, down = s["v_surface_max_field_m_s"]
-        lines.append(f"  with the applied field: up {up:.5g}, down {down:.5g} m/s")
-    for name, (lowest, highest) in s.get("v_along_zero_field_m_s", {}).items():
-        lines.append(
-            f"  spin {name} along its zero-field sense: {lowest:.5g} .. {highest:.5g} m/s"
-            + (" (reversed where negative)" if lowest < 0 else "")
-        )
-    if "direct_check_residual" in s:
-        lines.append(
-            f"  Eq. 62a direct check: relative L2 difference {s['direct_check_residual']:.2e}"
-        )
-    return lines
-
-
-def _thin_layer_report(summary: dict) -> list[str]:
-    m = summary["material"]
-    lines = ["  model: thin-layer (lambda << size; the layer is analytic, see surface.vtu)"]
-    if "spin" in summary:
-        v = summary["spin"]["v_surface_max_m_s"]
-        lines.append(
-            f"  spin speed at the surface: up {v[0]:.5g}, down {v[1]:.5g} m/s "
-            f"= {max(v) / m['v0_m_s']:.4f} v_0"
-        )
-    if "magnetic" in summary:
-        g = summary["magnetic"]
-        lines.append(
-            f"  moment {np.array2string(np.asarray(g['moment_A_m2']), precision=5)} A m^2   "
-            f"max |B| at the surface {g['B_max_inside_T']:.5g} T"
-        )
-        lines += _hole_report(g)
-    return lines
 
 
 def solve(case: Case, comm: MPI.Comm | None = None) -> Results:
@@ -235,9 +121,12 @@ def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
             write_data(results, folder.path)
         _finish(results, timer)
         write_summary(results, folder.path)
+        figures_seconds = None
         if case.output.figures != ():
+            start = time.perf_counter()
             on_root(comm, lambda: _figures(case, folder.path))
-        _report(results.summary.to_dict(), folder.final)
+            figures_seconds = time.perf_counter() - start
+        report(results.summary.to_dict(), folder.final, figures_seconds)
         folder.commit()
         results.path = folder.final
     return folder.final
