@@ -154,7 +154,7 @@ def write_data(results: Results, folder: Path) -> None:
 
     def small_files() -> None:
         if results.surface() is not None:
-            results.surface().save(folder / "surface.vtu", binary=True, compression="lz4")
+            output.write_grid(results.surface(), folder / "surface.vtu")
         for name, table in results.probes.items():
             output.write_csv(
                 folder / f"probe_{name}.csv", list(table), np.column_stack([*table.values()])
