@@ -330,12 +330,6 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
     """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
     from giantatom import thinlayer_output
 
-    if case.electric.active:
-        raise CaseError(
-            "the thin-layer model does not take an applied electric field yet: use [model] "
-            'kind = "full"',
-            "electric.applied_field",
-        )
     if case.geometry.electrodes:
         raise CaseError(
             'the thin-layer model does not take electrodes yet: use [model] kind = "full"',

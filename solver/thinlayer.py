@@ -277,6 +277,23 @@ def _vacuum_laplace(domain: Domain, space, robin: fem.Constant):
     return quadrature(form, 2 * space.ufl_element().embedded_superdegree)
 
 
+def impedance_solver(
+    case: Case, domain: Domain, space, k: fem.Function, stats
+) -> tuple[SPDSolver, fem.Function, list[np.ndarray]]:
+    """The layers' exterior problem: -lap u = 0 in the vacuum, du/dn = (k/lambda) u + data on
+    the body surfaces, Robin on Gamma_inf; the bulk dofs of each body (returned) are held at the
+    values of the returned function, set before each solve."""
+    bulk = bulk_dofs(domain, space)
+    g = fem.Function(space)
+    bc = fem.dirichletbc(g, np.concatenate(bulk))
+    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
+    impedance = k("+") * u("+") * w("+") * domain.dS(domain.body_tags)
+    a = _vacuum_laplace(domain, space, domain.robin) + quadrature(
+        impedance, 2 * space.ufl_element().embedded_superdegree
+    )
+    return SPDSolver(a, "conductor", case.solver, stats, bcs=[bc]), g, bulk
+
+
 def solve_conductors(
     case: Case,
     domain: Domain,
@@ -310,17 +327,10 @@ def solve_conductors(
     k = fem.Function(flux.space, name="k")
     k.x.array[flux.all_nodes] = decay_rate(H.x.array[flux.all_nodes])
     k.x.scatter_forward()
-    bulk = bulk_dofs(domain, space)
     # The bulk of the bodies takes no part; it is set to psi_j's constant there (1 in body j,
     # 0 in the others), so that psi_j and the potential of the layers are smooth in the bodies.
-    g = fem.Function(space)
-    bc = fem.dirichletbc(g, np.concatenate(bulk))
-    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
-    impedance = k("+") * u("+") * w("+") * domain.dS(domain.body_tags)
-    a = _vacuum_laplace(domain, space, domain.robin) + quadrature(
-        impedance, 2 * space.ufl_element().embedded_superdegree
-    )
-    solver = SPDSolver(a, "conductor", case.solver, stats, bcs=[bc])
+    solver, g, bulk = impedance_solver(case, domain, space, k, stats)
+    w = ufl.TestFunction(space)
     potentials, derivatives = [], []
     test = flux.test
     rhs = None
@@ -536,6 +546,7 @@ class ThinLayerSolution:
     # closure -> rho0 per body (C/m^3), each body alone, neutral, without a field
     rho0_by_closure: dict[str, np.ndarray] = field(default_factory=dict)
     stats: SolveStats = field(default_factory=SolveStats)
+    field_response: object = None  # thinlayer_electric.LayerFieldResponse with an applied E_a
 
     def electric_field(self, potential) -> ufl.core.expr.Expr:
         return electric_field(self.domain, potential)
@@ -774,6 +785,12 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
         )
 
     state = layer_state(rho0)
+    response = None
+    if case.electric.active:  # the layers' answer to E_a adds (rho0 does not move)
+        from giantatom.thinlayer_electric import solve_applied_field
+
+        response = solve_applied_field(case, domain, V, flux, surface, conductors, stats)
+        state = response.added_to(state)
     q, potentials, sigma, E0, _, E_layer = state
     phi0_bodies = []
     for r, P, name in zip(rho0, unit_potentials, names, strict=True):
@@ -790,6 +807,8 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
     phi_layer.x.array[:] += sum(
         c * D.x.array for c, D in zip(charges, conductors.far_field, strict=True)
     )
+    if response is not None:
+        phi_layer.x.array[:] += response.potential.x.array
     E_max, E_max_depth = field_maxima(state)
     solution = ThinLayerSolution(
         domain=domain,
@@ -819,6 +838,9 @@ def solve_thin_layer(case: Case, domain: Domain) -> ThinLayerSolution:
     )
     solution.rho_surface = rho0[surface.body][:, None] + sigma * solution.density_scale()
     solution.surface_means = surface_means(rho0)
+    if response is not None:
+        solution.surface_means += response.surface_means
+        solution.field_response = response
     sharp = domain.comm.allreduce(int(solution.sharp.sum()), op=MPI.SUM)
     if sharp:
         log.warning(
@@ -1109,6 +1131,7 @@ def summarize(
     charges = sol.rho0 * sol.volumes * lam**3 + sol.layer_charge
     means = sol.surface_means
     net_charges = [b.net_charge for b in case.geometry.bodies]
+    response = sol.field_response
     bodies = []
     for m, name in enumerate(domain.body_names):
         mine = surface.body == m
@@ -1127,6 +1150,7 @@ def summarize(
                 surface_rho_min_C_m3=global_min(comm, rho),
                 surface_rho_max_C_m3=global_max(comm, rho),
                 E_max_V_m=float(E_max),
+                dipole_moment_C_m=response.body_dipoles[m] if response else None,
                 volume_m3=float(sol.volumes[m] * lam**3),
                 area_m2=float(sol.areas[m] * lam**2),
                 thin_layer={
@@ -1154,6 +1178,7 @@ def summarize(
                 "fillet radius for values that converge",
             }
     summary = ChargeSummary(
+        electric=response.summary() if response else None,
         closure=case.charge.closure,
         **totals(bodies, sol.areas),
         constitutive_residual=0.0,  # Eq. 23 holds in the layer by construction
