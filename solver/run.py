@@ -350,7 +350,9 @@ def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> 
         "smallest_dimension_m": smallest,
         "resolution": case.model.resolution,
     }
-    names = ("charge", "magnetic", "spin", "fields", "surface_fields")
+    if "electric" in sections["charge"]:  # top level, as in the full model
+        sections["electric"] = sections["charge"].pop("electric")
+    names = ("electric", "charge", "magnetic", "spin", "fields", "surface_fields")
     ordered = {"model": model, **{k: sections[k] for k in names if k in sections}}
     return _summary(case, domain, sections["dofs"], ordered)
 

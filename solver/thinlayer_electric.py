@@ -10,8 +10,8 @@ so eta_E = chi_A + sum_j C_j psi_j + sum_i p_i D_i/(eps0 lambda^2):
 * chi_A: the layers' answer to A (bulk value -A, data int (dA/dn - k A) w dA, as chi_b's);
 * psi_j: the conductor potentials of thinlayer.solve_conductors, C_j keeping each body neutral;
 * D_i: the same exterior problem with the far-field data of a unit dipole at x_c, so that the
-  outer boundary carries the induced dipole p exactly (4.3; without it p is off by about 4% at
-  far_field 3, more than the finite-lambda correction 3 lambda/R);
+  outer boundary carries the induced dipole p exactly (4.3; without it p is 1.7% low on a
+  sphere at far_field 3, and the finite-lambda correction 3 lambda/R 57% off);
 * p, self-consistently: the dipole of the layers' charge, whose centroid lies lambda/k under the
   surface, p = int (x - x_c - (lambda/k) n) sigma dA with sigma = -eps0 (k/lambda) Phi_s.
 
