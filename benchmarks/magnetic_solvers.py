@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import magnetic
+from giantatom import magnetic, stages
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.domain import build_domain
@@ -55,7 +55,7 @@ def main() -> None:
             case = parse_case(text, Path("bench.toml"))
             domain = domain or build_domain(case, comm)
             start = time.perf_counter()
-            sol = magnetic.solve_magnetic(case, domain)
+            sol = magnetic.solve_magnetic(domain, stages.magnetic_inputs(case))
             seconds = time.perf_counter() - start
             exact = magnetic.london_sphere_moment(sol.applied, args.radius * 1e-6, 1e-6)
             error = np.linalg.norm(sol.moment - exact) / np.linalg.norm(exact)

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import charge, probes, spin, thinlayer
+from giantatom import charge, charge_summary, probes, relations, stages
 from giantatom.backend import MPI, fem
 from giantatom.case import parse_case
 from giantatom.domain import build_domain
 from giantatom.fields import FieldSpaces
 from giantatom.log import configure
+from giantatom.thinlayer import charge as thin_charge
+from giantatom.thinlayer import spin as thin_spin
 from giantatom.units import EPS_0
 
 SHAPES = {
@@ -66,17 +68,17 @@ def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float
     thin_text = case_text(shape, s, "thin-layer", coarse)
     thin_case = parse_case(thin_text, Path(f"/tmp/{shape}-thin.toml"))
     thin_domain = build_domain(thin_case, comm)
-    thin = thinlayer.solve_thin_layer(thin_case, thin_domain)
-    spins = thinlayer.solve_spin(thin, thin_case, None)
-    thin_summary = thinlayer.summarize(thin, thin_case)["charge"]
+    thin = thin_charge.solve_thin_layer(thin_domain, stages.charge_inputs(thin_case))
+    spins = thin_spin.solve_spin(stages.spin_inputs(thin_case), thin, None)
+    thin_summary = thin_charge.summarize(thin).to_dict()
     thin_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
     full_text = case_text(shape, s, "full", coarse)
     full_case = parse_case(full_text, Path(f"/tmp/{shape}-full.toml"))
     full_domain = build_domain(full_case, comm)
-    full = charge.solve_charge(full_case, full_domain)
-    full_summary = charge.summarize(full, full_case)
+    full = charge.solve_charge(full_domain, stages.charge_inputs(full_case))
+    full_summary = charge_summary.summarize(full).to_dict()
     full_seconds = time.perf_counter() - start
 
     # The full fields under the thin model's surface nodes, at depths d: rho and the spin
@@ -119,7 +121,7 @@ def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float
         first = inside[:, 0]
         axis = np.array(thin_case.spin.axis)
         v_full = np.linalg.norm(
-            spin.velocity_shift(values[first, 0, 5:8], 0.0, axis, lam, np.cross), axis=1
+            relations.velocity_shift(values[first, 0, 5:8], 0.0, axis, lam, np.cross), axis=1
         )
         E_full = values[..., 2:5][inside]
         E_mine = gathered["E"].reshape(-1, m, 3)[inside]
@@ -140,11 +142,12 @@ def compare(shape: str, s: float, comm, coarse: bool = False) -> dict[str, float
 
 def _thin_E0(thin) -> tuple[np.ndarray, np.ndarray]:
     """E0 and (grad E0) n at the thin model's surface nodes, (m, 3) each."""
-    from giantatom.thinlayer import SurfaceFlux, _field_traces
+    from giantatom.thinlayer.conductors import field_traces
+    from giantatom.thinlayer.surface import SurfaceFlux
 
     unit = fem.Function(thin.space)
     unit.x.array[:] = thin.phi0_free.x.array / thin.rho0[0]
-    E0, Gn = _field_traces(thin.domain, thin.surface, SurfaceFlux(thin.domain), unit, 0)
+    E0, Gn = field_traces(thin.domain, thin.surface, SurfaceFlux(thin.domain), unit, 0)
     return thin.rho0[0] * E0.reshape(-1, 3), thin.rho0[0] * Gn.reshape(-1, 3)
 
 

@@ -56,6 +56,7 @@ from giantatom.case_sweep import SweepParameter, sweep_parameters
 from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
+from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius, magnetic_order
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
@@ -99,6 +100,8 @@ MODEL_KINDS = ("full", "thin-layer", "auto")
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 ORDERS = (1, 2, 3)
+DEFAULT_MESH = MeshChoice(order=2, surface_size=0.33, layer=4.0)  # without [mesh] accuracy
+CHOSEN = ("order", "surface_size", "layer")  # what [mesh] accuracy chooses
 
 
 @dataclass(frozen=True, init=False)
@@ -130,21 +133,34 @@ class Material(LondonMaterial):
 
 @dataclass(frozen=True)
 class MeshSpec(Checked):
-    """The full model's mesh; sizes in lambda."""
+    """The full model's mesh; sizes in lambda. ``accuracy`` (relative) chooses the element
+    order, surface_size and layer (solver/mesh_choice.py); any of them given wins. Without it
+    they default to P2, 0.33 and 4."""
 
-    surface_size: float = param(number(positive=True), 0.33)  # element size at the surface
-    layer: float = param(number(positive=True), 4.0)  # refined depth on each side of the surface
+    # element size at the surface
+    surface_size: float = param(number(positive=True, optional=True), None)
+    # refined depth on each side of the surface
+    layer: float = param(number(positive=True, optional=True), None)
     far_field: float = param(number(positive=True), 5.0)  # outer radius / bodies' bounding radius
     outer_radius: float | None = param(
         number(positive=True, optional=True), None
     )  # geometry units, wins
-    order: int = param(integer(choices=ORDERS), 2)  # element degree, and of the curved geometry
+    # element degree, and of the curved geometry
+    order: int = param(integer(choices=ORDERS, optional=True), None)
     growth: float = param(number(positive=True), 0.35)  # size growth away from the layer
     far_size: float | None = param(number(positive=True, optional=True), None)  # default R_out/8
     file: Path | None = param(path(optional=True), None)  # a mesh saved by `giantatom mesh`
     threads: int = param(integer(minimum=1), 1)  # gmsh threads; more than 1: not reproducible
+    # <key>_error siblings in summary.json: the sectors solved again one degree up (accuracy.py)
+    error_estimate: bool = param(boolean, False)
+    # relative accuracy of the headline numbers; chooses order, surface_size and layer
+    accuracy: float | None = param(number(positive=True, optional=True), None)
 
     def validate(self) -> None:
+        if self.accuracy is not None and self.accuracy >= 0.5:
+            self.fail("accuracy", f"must be below 0.5 (relative, 0.01 = 1%), got {self.accuracy:g}")
+        if self.accuracy is None:  # with an accuracy the case chooses (it knows the bodies)
+            self.fill(DEFAULT_MESH)
         if self.outer_radius is None and self.far_field < 1.5:
             self.fail(
                 "far_field",
@@ -153,6 +169,13 @@ class MeshSpec(Checked):
             )
         if self.growth > 1.0:
             self.fail("growth", f"must be at most 1, got {self.growth:g}")
+
+    def fill(self, chosen: MeshChoice) -> "MeshSpec":
+        """This spec with the order and sizes it leaves out taken from ``chosen``."""
+        missing = {k: getattr(chosen, k) for k in CHOSEN if getattr(self, k) is None}
+        for name, value in missing.items():
+            self._set(name, value)
+        return self
 
 
 def check_mesh_file(path: Path, kind: str, order: int, key: str) -> None:
@@ -238,7 +261,8 @@ EPS_DEFAULT = 1e-6
 class MagneticSpec(Checked):
     applied_field: Vector = param(vector(), (0.0, 0.0, 0.0))  # T; zero skips the sector
     solver: str = param(string(choices=MAGNETIC_SOLVERS), "direct")  # MUMPS, or CG + AMS-like
-    order: int = param(integer(choices=ORDERS), 1)  # degree of the N1curl element
+    # degree of the N1curl element; left out: 1, or what [mesh] accuracy needs (set by Case)
+    order: int | None = param(integer(choices=ORDERS, optional=True), None)
     boundary: str = param(string(choices=MAGNETIC_BOUNDARIES), "dipole")  # A on the outer sphere
     eps: float = param(number(positive=True), EPS_DEFAULT)  # vacuum mass coefficient
     eps_given: bool = param(boolean, False)  # set by the user (else chosen by vacuum_eps)
@@ -408,6 +432,18 @@ class Case(Checked):
             self._set("magnetic", replace(self.magnetic, trapped_flux=trapped))
         if len({p.name for p in self.probes}) != len(self.probes):
             self.fail("probe", "probe names must be unique")
+        radius = curvature_radius(self.geometry)  # smallest radius of curvature, lambda
+        radius = R_FIT if radius is None else radius / self.lambda_in_units
+        if self.mesh.accuracy is not None and None in (getattr(self.mesh, k) for k in CHOSEN):
+            chosen = choose(self.mesh.accuracy, radius)
+            if self.model.kind == "thin-layer":  # its mesh follows the geometry, not lambda
+                chosen = DEFAULT_MESH
+            self._set("mesh", replace(self.mesh).fill(chosen))
+        if self.magnetic.order is None:
+            degree = 1
+            if self.mesh.accuracy is not None:
+                degree = magnetic_order(self.mesh.accuracy, self.mesh.surface_size, radius)
+            self._set("magnetic", replace(self.magnetic, order=degree))
         if self.mesh.file is not None:
             check_mesh_file(self.mesh.file, self.model.kind, self.mesh.order, "mesh.file")
         if self.model.kind == "full":

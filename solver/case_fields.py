@@ -102,9 +102,15 @@ def number(
 
 
 def integer(
-    *, choices: tuple[int, ...] = (), minimum: int | None = None, what: str = "an integer"
+    *,
+    choices: tuple[int, ...] = (),
+    minimum: int | None = None,
+    what: str = "an integer",
+    optional: bool = False,
 ) -> Check:
-    def check(value: Any) -> int:
+    def check(value: Any) -> int | None:
+        if value is None and optional:
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise Invalid(f"must be {what}, got {kind_of(value)}")
         if choices and value not in choices:

@@ -49,7 +49,16 @@ _SWEEP_ALIASES = {
     "applied_field": "magnetic.applied_field",
 }
 for _section, _keys in {
-    "mesh": ("surface_size", "layer", "far_field", "outer_radius", "order", "growth", "far_size"),
+    "mesh": (
+        "surface_size",
+        "layer",
+        "far_field",
+        "outer_radius",
+        "order",
+        "growth",
+        "far_size",
+        "accuracy",
+    ),
     "charge": ("closure", "rho0", "net_charge"),
     "solver": ("rtol", "max_iterations"),
 }.items():

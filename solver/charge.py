@@ -41,7 +41,7 @@ import numpy as np
 from giantatom import electrodes, meshes
 from giantatom.backend import PETSc, fem, ufl
 from giantatom.case import ChargeSpec, Electrode, SolverSpec
-from giantatom.closures import chosen_rho0, closure_densities, spin_shift_speeds
+from giantatom.closures import chosen_rho0, closure_densities, log_closures, spin_shift_speeds
 from giantatom.domain import Domain
 from giantatom.electrodes import ElectrodeConditions, electrode_conditions
 from giantatom.farfield import (
@@ -364,9 +364,7 @@ def solve_charge(domain: Domain, inputs: ChargeInputs) -> ChargeSolution:
     rho0_by_closure = closure_densities(inputs.material, unit_mean, unit_field, unit_speed)
     closure = inputs.closure.closure
     rho0 = chosen_rho0(closure, inputs.closure.rho0, rho0_by_closure)
-    for name, r, values in zip(names, rho0, rho0_by_closure, strict=True):
-        others = ", ".join(f"{k} {v:.6g}" for k, v in values.items() if k != closure)
-        log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, closure, others)
+    log_closures(names, rho0, closure, rho0_by_closure)
 
     coefficients = c_q + G @ rho0
     if response is not None:

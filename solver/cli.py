@@ -164,6 +164,11 @@ def _plot(args) -> None:
         targets = figures.outputs(results, name, folder)
         if args.out is not None and len(targets) == 1:
             targets = [(args.out, targets[0][1])]
+        elif args.out is not None and name == "spin":  # spin.png there, spin_stop.png beside it
+            targets = [
+                (args.out.with_name(path.stem.replace("spin", args.out.stem) + path.suffix), part)
+                for path, part in targets
+            ]
         elif args.out is not None:  # one file per probe line: --out is their folder
             targets = [(args.out / path.name, probe) for path, probe in targets]
         written = [figures.draw(results, name, p, size, args.clip, q) for p, q in targets]

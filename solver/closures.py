@@ -6,6 +6,7 @@ import numpy as np
 
 from giantatom.backend import fem, ufl
 from giantatom.domain import Domain
+from giantatom.log import log
 from giantatom.material import Material
 from giantatom.parallel import global_max
 from giantatom.phase import GradientProjection
@@ -63,3 +64,10 @@ def chosen_rho0(closure: str, rho0: float, by_closure: list[dict[str, float]]) -
     if closure == "rho0":
         return np.full(len(by_closure), rho0)
     return np.array([values[closure] for values in by_closure])
+
+
+def log_closures(names: list[str], rho0: np.ndarray, closure: str, by_closure: list[dict]) -> None:
+    """One log line per body: its rho0, the closure that chose it, what the others give."""
+    for name, r, values in zip(names, rho0, by_closure, strict=True):
+        others = ", ".join(f"{k} {v:.6g}" for k, v in values.items() if k != closure)
+        log.info("  rho0(%s) = %.6g C/m^3 (closure %s; %s)", name, r, closure, others)

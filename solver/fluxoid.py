@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from giantatom.backend import MPI, dolfinx, geometry, ufl
-from giantatom.case import Case, Hole
+from giantatom.case import Hole
 from giantatom.domain import Domain
 from giantatom.errors import CaseError
 from giantatom.log import log
@@ -144,17 +144,19 @@ def surface_holes(domain: Domain, tag: int) -> int:
     return comm.bcast(int(holes), root=0)
 
 
-def located_holes(case: Case, domain: Domain) -> list[HoleOnMesh]:
+def located_holes(
+    domain: Domain, holes: tuple[tuple[Hole, ...], ...], unit_m: float
+) -> list[HoleOnMesh]:
     """The holes of every body, checked on the mesh: the axis line must not pass through the
     body, and the body must surround it (its cells fill every one of 24 sectors of azimuth
     about the line). A hole the case file declares (fluxoid, hole_axis, hole_center) that fails
     is a CaseError naming its table; one taken from a torus or a subtracted cylinder alone is
     left out with a note in the log (a blind hole, a notch)."""
-    comm, scale = domain.comm, case.geometry.unit_m / domain.lambda_m
+    comm, scale = domain.comm, unit_m / domain.lambda_m
     found = []
-    for k, (body, tag) in enumerate(zip(case.geometry.bodies, domain.body_tags, strict=True)):
+    for k, (body_holes, tag) in enumerate(zip(holes, domain.body_tags, strict=True)):
         points = _body_points(domain, tag)
-        for hole in body.holes:
+        for hole in body_holes:
             axis = np.array(hole.axis, dtype=float)
             center = np.array(hole.center, dtype=float) * scale
             z, _, phi, _ = _cylindrical(points, axis, center)

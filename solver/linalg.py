@@ -189,7 +189,7 @@ def dirichlet_rhs(
     solver: SPDSolver, L: fem.Form | None, vector: PETSc.Vec | None = None
 ) -> PETSc.Vec:
     """Right-hand side of ``L`` for a solver with Dirichlet conditions (its compiled ``form``
-    and ``bcs``: an SPDSolver or magnetic.CurlCurlSolver): lifted by their current values and
+    and ``bcs``: an SPDSolver or curlcurl.CurlCurlSolver): lifted by their current values and
     holding them in the constrained rows. Without ``L`` (no source) ``vector``, a
     ghosted vector of the space, gets the lifted boundary values alone."""
     vector = _assemble(L, vector)

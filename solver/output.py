@@ -103,9 +103,9 @@ def coordinates_in_units(domain: Domain) -> Iterator[None]:
         x[:] = saved
 
 
-def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fields") -> Path:
-    """Binary VTK: one ``.vtu`` piece per rank under ``folder/name/`` and the ``name.pvtu``
-    index that ParaView and pyvista open. Higher-order cells stay VTK Lagrange cells."""
+def field_piece(domain: Domain, fields: list[Field]):
+    """This rank's piece of the field file: a pyvista grid of its owned cells, coordinates in
+    the geometry unit, one point array per field. Higher-order cells stay VTK Lagrange cells."""
     import pyvista
 
     space = fields[0].function.function_space
@@ -113,12 +113,18 @@ def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fi
     # Owned cells only, whose DG nodes are the owned dofs: drop the ghosts' nodes.
     points = space.dofmap.index_map.size_local
     grid = pyvista.UnstructuredGrid(topology, cell_types, x[:points] * domain.lambda_in_units)
-    arrays = []
     for f in fields:
         bs = f.function.function_space.dofmap.index_map_bs
         values = f.function.x.array[: points * bs].reshape(points, bs)
         grid.point_data[f.name] = values[:, 0] if bs == 1 else values
-        arrays.append((f.name, bs))
+    return grid
+
+
+def write_vtu(domain: Domain, fields: list[Field], folder: Path, name: str = "fields") -> Path:
+    """Binary VTK: one ``.vtu`` piece per rank under ``folder/name/`` (``field_piece``) and the
+    ``name.pvtu`` index that ParaView and pyvista open."""
+    grid = field_piece(domain, fields)
+    arrays = [(f.name, f.function.function_space.dofmap.index_map_bs) for f in fields]
     pieces = folder / name
     on_root(domain.comm, lambda: pieces.mkdir(exist_ok=True))
     grid.save(pieces / f"part{domain.comm.rank}.vtu", binary=True, compression="lz4")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from giantatom.units import C_LIGHT, E_CHARGE, M_E
 
+SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
+
 
 def spin_orbit_potential(field_excess, sigma_axis, lambda_m, cross: Callable):
     """X_sigma = lambda sigma_vec x (E - E0) / c (T m), the spin-orbit part of Eq. 58, from

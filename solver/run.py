@@ -1,4 +1,5 @@
-"""The pipeline: case -> mesh -> solves -> fields -> outputs, one stage after the other.
+"""The pipeline: case -> mesh -> solves -> fields (``solve``: in memory, giantatom.Results),
+then -> outputs (``run_case``: the results directory of ``giantatom run``).
 
 This module only calls the stages in order and collects their summaries; the physics lives in
 the stage modules.
@@ -8,24 +9,22 @@ from pathlib import Path
 
 import numpy as np
 
-from giantatom import (
-    backend,
-    charge,
-    charge_summary,
-    fields,
-    magnetic,
-    output,
-    probes,
-    spin,
-    stages,
-)
+from giantatom import accuracy, backend, output, probes, stages
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
-from giantatom.errors import CaseError
 from giantatom.log import StageTimer, log
 from giantatom.meshes.model import quality_warnings
 from giantatom.parallel import on_root, peak_memory
+from giantatom.results import Results, write_data, write_summary
+from giantatom.summary import (
+    GeometrySummary,
+    MeshSummary,
+    ModelSummary,
+    RunSummary,
+    Summary,
+    section_dict,
+)
 
 
 def _log_material(case: Case) -> None:
@@ -89,20 +88,6 @@ def mesh_summary(domain: Domain, dofs: int) -> dict:
         "center_m": [c * lam for c in r.center],
         "seconds": r.seconds,
     }
-
-
-def _write_probes(case: Case, domain: Domain, out: Path, all_fields: list[fields.Field]) -> None:
-    columns = fields.probe_columns(all_fields)
-    for probe in case.probes:
-        points = probes.probe_points(probe)
-        values = probes.sample(domain, points, columns)
-        if domain.comm.rank == 0:
-            header, table = fields.probe_table(all_fields, values)
-            output.write_csv(
-                out / f"probe_{probe.name}.csv",
-                ["x", "y", "z", *header],
-                np.hstack([points, table]),
-            )
 
 
 def _report(summary: dict, out: Path) -> None:
@@ -230,150 +215,101 @@ def _thin_layer_report(summary: dict) -> list[str]:
     return lines
 
 
+def solve(case: Case, comm: MPI.Comm | None = None) -> Results:
+    """Run a case in memory on every rank of ``comm`` (default MPI.COMM_WORLD): mesh, solves,
+    output fields; writes no files. Bad input raises CaseError & co. (solver/errors.py)."""
+    comm = MPI.COMM_WORLD if comm is None else comm
+    timer = StageTimer()
+    results = _solve(case, comm, timer)
+    _finish(results, timer)
+    return results
+
+
 def run_case(case: Case, comm: MPI.Comm, out_dir: Path | None = None) -> Path:
-    """Run a case end to end; returns the results directory."""
+    """``giantatom run``: solve, write the results directory (+ figures); returns its path."""
     timer = StageTimer()
     target = Path(out_dir) if out_dir is not None else case.output.dir
-    with output.ResultsDir(target, comm) as results:
-        log.info(
-            "giantatom %s: case %s on %d MPI rank(s)",
-            backend.versions()["giantatom"],
-            case.path,
-            comm.size,
-        )
-        _log_material(case)
-        meshing = (
-            "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
-        )
-        with timer.stage("mesh", meshing):
-            domain = build_domain(case, comm)
-        log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
-        report = domain.report
-        for line in probes.outside_domain(case, report.center, report.outer_radius):
-            log.warning(line)
-        if domain.report.model_kind == "thin-layer":
-            summary = _thin_layer(case, domain, timer, results.path)
-            return _finish(case, comm, summary, results, timer)
-        if case.model.kind == "auto":
-            log.info(
-                "model: full (chosen by [model] kind = auto: the smallest body dimension, %.4g "
-                "lambda, is below auto_threshold = %g lambda)",
-                min(domain.report.smallest_dimensions),
-                case.model.auto_threshold,
-            )
-
-        with timer.stage("charge", "charge sector"):
-            solution = charge.solve_charge(domain, stages.inputs(case).charge)
-            charge_numbers = charge_summary.summarize(solution).to_dict()
-
-        magnetic_solution, magnetic_summary = None, None
-        if case.magnetic.active:
-            with timer.stage("magnetic", "magnetic sector"):
-                magnetic_solution = magnetic.solve_magnetic(case, domain)
-                magnetic_summary = magnetic.summarize(magnetic_solution, case)
-
-        with timer.stage("spin", "spin sector"):
-            spin_solution = spin.solve_spin(case, solution, magnetic_solution)
-            spin_summary = spin.summarize(spin_solution, case)
-
-        with timer.stage("fields", "output fields"):
-            degree = case.mesh.order
-            if magnetic_solution is not None:  # keep degree-2 N1curl fields whole on a P1 mesh
-                degree = max(degree, case.magnetic.order)
-            spaces = fields.FieldSpaces(domain, degree)
-            all_fields = [fields.region_field(spaces), *fields.charge_fields(solution, spaces)]
-            if magnetic_solution is not None:
-                all_fields += fields.magnetic_fields(magnetic_solution, spaces)
-            all_fields += fields.spin_fields(spin_solution, spaces)
-
+    with output.ResultsDir(target, comm) as folder:  # log.txt records the whole run
+        results = _solve(case, comm, timer)
         with timer.stage("output", "writing results"):
-            if case.output.fields and "vtu" in case.output.formats:
-                output.write_vtu(domain, all_fields, results.path)
-            if case.output.fields and "vtx" in case.output.formats:
-                output.write_vtx(domain, all_fields, results.path / "fields.bp")
-            _write_probes(case, domain, results.path, all_fields)
-            sections = {
-                **(
-                    {"electric": charge_numbers.pop("electric")}
-                    if "electric" in charge_numbers
-                    else {}
-                ),
-                "charge": charge_numbers,
-                **({"magnetic": magnetic_summary} if magnetic_summary is not None else {}),
-                "spin": spin_summary,
-                "fields": fields.field_documentation(all_fields),
-            }
-            summary = _summary(case, domain, solution.space.dofmap.index_map.size_global, sections)
-        return _finish(case, comm, summary, results, timer)
+            write_data(results, folder.path)
+        _finish(results, timer)
+        write_summary(results, folder.path)
+        if case.output.figures != ():
+            on_root(comm, lambda: _figures(case, folder.path))
+        _report(results.summary.to_dict(), folder.final)
+        folder.commit()
+        results.path = folder.final
+    return folder.final
 
 
-def _summary(case: Case, domain: Domain, dofs: int, sections: dict) -> dict:
-    """summary.json around the sectors' ``sections`` (with "charge"): the case, material,
-    geometry, mesh and run, the same for both models."""
-    bodies = sections["charge"]["bodies"]
-    return {
-        "case": case.name,
-        "material": case.material.summary(),
-        "geometry": {
-            "unit": case.geometry.unit,
-            "volume_m3": sum(b["volume_m3"] for b in bodies),
-            "area_m2": sum(b["area_m2"] for b in bodies),
-            "bodies": [b.name for b in case.geometry.bodies],
-        },
-        "mesh": mesh_summary(domain, dofs),
-        **sections,
-        "run": {"ranks": domain.comm.size, "versions": backend.versions()},
-    }
-
-
-def _thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> dict:
-    """The thin-layer model's stages (solver/thinlayer_output.py) and its summary."""
-    from giantatom import thinlayer_output
-
-    if case.geometry.electrodes:
-        raise CaseError(
-            'the thin-layer model does not take electrodes yet: use [model] kind = "full"',
-            "geometry.electrode",
-        )
-    smallest = min(domain.report.smallest_dimensions) * domain.lambda_m
+def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
     log.info(
-        "model: thin-layer (%s): smallest body dimension %.4g m = %.4g lambda; the mesh follows "
-        "the geometry, the layer lambda deep is treated analytically",
-        "chosen by [model] kind = auto" if case.model.kind == "auto" else "[model] kind",
-        smallest,
-        smallest / domain.lambda_m,
+        "giantatom %s: case %s on %d MPI rank(s)",
+        backend.versions()["giantatom"],
+        case.path,
+        comm.size,
     )
-    sections = thinlayer_output.run_thin_layer(case, domain, timer, folder)
-    model = {
-        "kind": "thin-layer",
-        "requested": case.model.kind,
-        "smallest_dimension_m": smallest,
-        "resolution": case.model.resolution,
-    }
-    if "electric" in sections["charge"]:  # top level, as in the full model
-        sections["electric"] = sections["charge"].pop("electric")
-    names = ("electric", "charge", "magnetic", "spin", "fields", "surface_fields")
-    ordered = {"model": model, **{k: sections[k] for k in names if k in sections}}
-    return _summary(case, domain, sections["dofs"], ordered)
+    _log_material(case)
+    meshing = "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
+    with timer.stage("mesh", meshing):
+        domain = build_domain(case, comm)
+    log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
+    report = domain.report
+    for line in probes.outside_domain(case, report.center, report.outer_radius):
+        log.warning(line)
+    model = stages.choose_model(case, domain)
+    given = stages.inputs(case)
+    solutions = stages.solve(model, domain, given, timer)
+    with timer.stage("fields", "output fields"):
+        all_fields = model.output_fields(domain, solutions, given)
+        tables = model.probe_tables(domain, solutions, all_fields, case.probes)
+        surface, extra = model.surface(domain, solutions)
+    sections = stages.sections(model, solutions, all_fields, extra)
+    if case.mesh.error_estimate and model.kind == "full":
+        with timer.stage("error", "error estimates (each sector one degree up)"):
+            sections = accuracy.estimate(domain, given, sections)
+    if sections.get("model") is not None:
+        sections["model"] = ModelSummary(**sections["model"])
+    summary = _summary(case, domain, solutions.dofs, **sections)
+    solved = {"charge": solutions.charge, "magnetic": solutions.magnetic, "spin": solutions.spin}
+    return Results(
+        case,
+        summary,
+        domain=domain,
+        solutions={k: v for k, v in solved.items() if v is not None},
+        output_fields=all_fields,
+        probes=tables,
+        surface=surface,
+    )
 
 
-def _finish(case: Case, comm: MPI.Comm, summary: dict, results, timer: StageTimer) -> Path:
-    """Write the summary and the case file, report, and move the results into place."""
-    summary["run"]["seconds"] = timer.total()
-    summary["run"]["memory"] = memory = peak_memory(comm)
+def _summary(case: Case, domain: Domain, dofs: int, **sections) -> Summary:
+    """The summary around the sectors' ``sections`` (charge, ...): the case, material,
+    geometry, mesh and run, the same for both models."""
+    bodies = section_dict(sections["charge"])["bodies"]
+    return Summary(
+        case=case.name,
+        material=case.material.summary(),
+        geometry=GeometrySummary(
+            unit=case.geometry.unit,
+            volume_m3=sum(b["volume_m3"] for b in bodies),
+            area_m2=sum(b["area_m2"] for b in bodies),
+            bodies=[b.name for b in case.geometry.bodies],
+        ),
+        mesh=MeshSummary(**mesh_summary(domain, dofs)),
+        run=RunSummary(ranks=domain.comm.size, versions=backend.versions()),
+        **sections,
+    )
+
+
+def _finish(results: Results, timer: StageTimer) -> None:
+    """The run's seconds and peak memory into the summary (collective)."""
+    comm = results.domain.comm
+    results.summary.run.seconds = timer.total()
+    results.summary.run.memory = memory = peak_memory(comm)
     log.info(
         "memory: peak RSS per rank %s MiB (total %.0f MiB)",
         ", ".join(f"{m:.0f}" for m in memory["peak_rss_MiB"]),
         memory["total_MiB"],
     )
-
-    def finish() -> None:
-        output.write_json(results.path / "summary.json", summary)
-        (results.path / "case.toml").write_text(case.text)
-
-    on_root(comm, finish)
-    if case.output.figures != ():
-        on_root(comm, lambda: _figures(case, results.path))
-    _report(summary, results.final)
-    results.commit()
-    return results.final

@@ -74,23 +74,19 @@ import numpy as np
 
 from giantatom import distance
 from giantatom.backend import dolfinx, fem, ufl
-from giantatom.case import Case
+from giantatom.case import SolverSpec, SpinSpec
 from giantatom.charge import ChargeSolution
-from giantatom.linalg import SolveStats, SPDSolver, assemble_rhs, dirichlet_rhs
+from giantatom.linalg import SolveStats, SPDSolver, dirichlet_rhs
 from giantatom.log import log
 from giantatom.magnetic import MagneticSolution
 from giantatom.material import Material
-from giantatom.parallel import global_max, global_min
 from giantatom.phase import (
     GradientProjection,
     phase_degree,
     relative_size,
-    surface_values,
 )
-from giantatom.relations import potential_shift, velocity_of
-from giantatom.units import C_LIGHT, E_CHARGE, EPS_0, HBAR, M_E
-
-SPINS = (("up", 1), ("down", -1))  # name in the outputs, sigma
+from giantatom.relations import SPINS, potential_shift, velocity_of
+from giantatom.units import C_LIGHT, E_CHARGE, EPS_0
 
 REFERENCE_FLOW = (
     "v_sigma0 = (c/(e n_s)) rho0 sigma x grad d with d the distance below the body's own surface "
@@ -105,6 +101,18 @@ PHASE = (
     "each body, d chi_sigma/dn = n . lambda sigma x (E - E0)/c on its surface (the condensate "
     "phase that keeps the spin current inside the body; chi_- = -chi_+)"
 )
+
+
+@dataclass(frozen=True)
+class SpinInputs:
+    """What the spin sector needs besides the charge and magnetic solutions (the pipeline maps
+    a case to it)."""
+
+    material: Material
+    spin: SpinSpec  # the axis s, and whether to run the direct check of Eq. 62a
+    solver: SolverSpec
+    order: int  # Lagrange degree of the mesh
+    applied_field: tuple[float, float, float] = (0.0, 0.0, 0.0)  # T: the stop field's
 
 
 class SpinSolution:
@@ -122,13 +130,17 @@ class SpinSolution:
     ``velocity``, ``current``, ``spin_current`` (all from the corrected potential),
     ``scalar_potential``, ``density``."""
 
-    def __init__(self, case: Case, charge: ChargeSolution, magnetic: MagneticSolution | None):
+    def __init__(
+        self, inputs: SpinInputs, charge: ChargeSolution, magnetic: MagneticSolution | None
+    ):
         domain = charge.domain
         mesh = domain.mesh
         k = domain.constant
         self.domain, self.charge, self.magnetic = domain, charge, magnetic
-        self.material = case.material
-        self.axis = np.array(case.spin.axis, dtype=float)
+        self.inputs = inputs
+        self.material = inputs.material
+        self.stop_map = None  # the stop-field map, set by spin_summary with an applied field
+        self.axis = np.array(inputs.spin.axis, dtype=float)
         self.sigma_vec = {sigma: fem.Constant(mesh, sigma * self.axis) for _, sigma in SPINS}
         zero = fem.Constant(mesh, np.zeros(3))
         self.A = magnetic.london_potential() if magnetic is not None else zero
@@ -144,18 +156,17 @@ class SpinSolution:
         self._spin_density = k(EPS_0 * C_LIGHT / (2.0 * domain.lambda_m))  # eps0 c/(2 lambda)
         self._phi_spin = k(C_LIGHT * domain.lambda_m)  # c lambda, m^2/s
         self.check_residual: dict[str, float] | None = None
-        self.stop_map: StopFieldMap | None = None  # set by summarize with an applied field
         self.check_stats = SolveStats()
         start = time.perf_counter()
-        self.phase_degree = phase_degree(case.mesh.order)
+        self.phase_degree = phase_degree(inputs.order)
         self.depth = distance.depth(domain, self.phase_degree)
         self.distance_seconds = time.perf_counter() - start
         self.phase_stats = SolveStats()
-        self.solver_spec = case.solver
+        self.solver_spec = inputs.solver
         projection = charge.phase_projection  # the charge sector's, for its spin-speed closure
         if projection is None or projection.degree != self.phase_degree:
             projection = GradientProjection(
-                domain, case.solver, self.phase_degree, self.phase_stats
+                domain, inputs.solver, self.phase_degree, self.phase_stats
             )
         projection.solver.stats = self.phase_stats  # its solves from here on are the spin's
         charge.phase_projection = None
@@ -282,9 +293,11 @@ def flow_leaks(
     }
 
 
-def solve_spin(case: Case, charge: ChargeSolution, magnetic: MagneticSolution | None):
-    """The spin sector, and its direct check when the case asks for it."""
-    sol = SpinSolution(case, charge, magnetic)
+def solve_spin(
+    inputs: SpinInputs, charge: ChargeSolution, magnetic: MagneticSolution | None
+) -> SpinSolution:
+    """The spin sector, and its direct check when the inputs ask for it."""
+    sol = SpinSolution(inputs, charge, magnetic)
     log.info("spin sector: axis %s", np.array2string(sol.axis, precision=4))
     log.info(
         "  phase chi: ||grad chi|| / ||lambda s x (E - E0)/c|| = %s over the bodies; depth d_h "
@@ -292,8 +305,8 @@ def solve_spin(case: Case, charge: ChargeSolution, magnetic: MagneticSolution | 
         ", ".join(f"{r:.3e}" for r in sol.phase_relative),
         sol.distance_seconds,
     )
-    if case.spin.direct_check:
-        sol.check_residual = direct_check(sol, case)
+    if inputs.spin.direct_check:
+        sol.check_residual = direct_check(sol)
         log.info(
             "  Eq. 62a direct check: relative L2 difference up %.2e, down %.2e",
             sol.check_residual["up"],
@@ -316,7 +329,7 @@ def _fixed_dofs(sol: SpinSolution, V: fem.FunctionSpace) -> np.ndarray:
     return np.flatnonzero((inside.x.array == 0.0) | (surface.x.array > 0.0)).astype(np.int32)
 
 
-def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
+def direct_check(sol: SpinSolution) -> dict[str, float]:
     """Solve -lap X + X = 0 (lengths in lambda) in the bodies for every component of
     X = A_sigma - A_sigma0, with the computed value on the body surfaces, and return the
     relative L2 difference ||X_direct - X|| / ||X|| over the bodies, per spin.
@@ -324,12 +337,12 @@ def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
     By linearity the components of the spin-orbit part lambda s x (E - E0)/c and of A are
     solved for once each (A only with a field), and X_sigma = sigma (spin-orbit) + A."""
     domain = sol.domain
-    V = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order))
+    V = fem.functionspace(domain.mesh, ("Lagrange", sol.inputs.order))
     u, w = ufl.TrialFunction(V), ufl.TestFunction(V)
     a = (ufl.inner(ufl.grad(u), ufl.grad(w)) + u * w) * domain.dx_bodies
     g = fem.Function(V)
     bc = fem.dirichletbc(g, _fixed_dofs(sol, V))
-    solver = SPDSolver(a, "spin_check", case.solver, sol.check_stats, bcs=[bc])
+    solver = SPDSolver(a, "spin_check", sol.inputs.solver, sol.check_stats, bcs=[bc])
     b = fem.petsc.create_vector(V)  # ghosted, as apply_lifting needs
     cells = np.concatenate([domain.body_cells(tag) for tag in domain.body_tags])
     points = V.element.interpolation_points
@@ -359,284 +372,3 @@ def direct_check(sol: SpinSolution, case: Case) -> dict[str, float]:
         size = domain.integrate(ufl.dot(computed, computed) * domain.dx_bodies)
         residuals[name] = float(np.sqrt(error / size)) if size > 0 else 0.0
     return residuals
-
-
-def speed_scales(material: Material, fastest: float) -> dict:
-    """The summary's scales of the spin current: v_0, the angular momentum m_e v (2 lambda) of
-    the fastest surface speed ``fastest`` (m/s) in hbar (Eq. 43), and B_s."""
-    return {
-        "v0_m_s": material.v_0,
-        "angular_momentum_hbar": M_E * fastest * 2.0 * material.lambda_m / HBAR,
-        "stop_field_T": material.B_s,
-    }
-
-
-# Surface points where |v_sigma - v_sigma0| with no field is below this fraction of its surface
-# maximum have no stop field (0/0 at the poles of a sphere): docs/formulation.md section 3.
-STOP_FIELD_MASK = 0.05
-# The full model's map is taken from surface patch averages smoothed this many times more
-# (``surface_averages``; the noise is mostly that of the degree-1 Nedelec A, about 1 % rms at
-# h = 0.4 lambda). Sphere R = 8 lambda, h = 0.4 lambda: the minimum is 4.3 % below the exact
-# uniform value after one average, 2.0 % after 2 more passes, 1.45 % after 4 (the median 0.3 %
-# below whatever the passes); at R = 4 lambda 3.7 %, 1.7 % after 2, 1.4 % after 3. Four average over
-# about 5 elements: a minimum narrower than that comes out too high.
-STOP_FIELD_SMOOTHING = 4
-
-
-STOP_TOTAL = (
-    "stop_field_total_flow_min_T: the smallest local stop field built on the total flow v_sigma "
-    "instead of the shift v_sigma - v_sigma0, for comparison only: it counts the reference flow "
-    "as something the field must stop (sphere R = 8 lambda: 0.620 B_s against 0.992 B_s)"
-)
-
-
-@dataclass
-class StopFieldMap:
-    """The local stop field B_stop(x) on the body surfaces (docs/formulation.md section 3.7):
-    the smaller over both spins, T (inf: masked, or the field speeds both spins up there), at
-    this rank's owned surface vertices (``nodes``: dofs of the scalar P1 space; positions in
-    lambda), from the smoothed surface averages of the shift v_sigma - v_sigma0."""
-
-    nodes: np.ndarray
-    positions: np.ndarray
-    values: np.ndarray
-
-    def function(self, domain) -> fem.Function:
-        """B_stop as a P1 function: the map at the surface vertices, NaN where it is masked or
-        infinite, 0 at every other vertex (so a surface face takes its own vertices' values)."""
-        f = fem.Function(fem.functionspace(domain.mesh, ("Lagrange", 1)), name="B_stop")
-        f.x.array[self.nodes] = np.where(np.isfinite(self.values), self.values, np.nan)
-        f.x.scatter_forward()
-        return f
-
-
-SENSE = (
-    "per spin, the smallest and largest value over the body surfaces of the component of "
-    "v_sigma - v_sigma0 in the applied field along its zero-field direction (where the "
-    "zero-field speed is above 5% of its maximum), m/s: below the zero-field "
-    "speed where the field slows that spin, negative where it runs reversed"
-)
-
-
-def local_stop_field(u0: np.ndarray, u_field: np.ndarray, strength: float, floor: float):
-    """The local stop field B_stop(x), T, at each point (arrays (..., 3) in, (...) out):
-    v_sigma - v_sigma0 is linear in the field strength B at a fixed direction, u(B) = u0 + B w,
-    with w = (u_field - u0)/strength from the shift ``u_field`` in the field of ``strength``
-    (T); the component along u0 reverses at B_stop = |u0|^2 / (-u0 . w). inf where that is not
-    positive (the field speeds this spin up there) or where |u0| < ``floor`` (m/s)."""
-    w = (u_field - u0) / strength
-    size2 = np.sum(u0 * u0, axis=-1)
-    slope = -np.sum(u0 * w, axis=-1)
-    stop = np.full(size2.shape, np.inf)
-    reverses = (slope > 0) & (size2 >= floor**2)
-    stop[reverses] = size2[reverses] / slope[reverses]
-    return stop
-
-
-def stop_field_maps(comm, u0, u_field, strength: float) -> list[np.ndarray]:
-    """Per spin: the local stop field (T) at each sample, masked below STOP_FIELD_MASK of that
-    spin's largest zero-field speed over the samples of every rank (inf: none there)."""
-    maps = []
-    for v0, v in zip(u0, u_field, strict=True):
-        floor = STOP_FIELD_MASK * global_max(comm, np.linalg.norm(v0, axis=-1))
-        maps.append(local_stop_field(v0, v, strength, floor))
-    return maps
-
-
-def stop_field_summary(comm, u0, u_field, positions, applied, lambda_m: float) -> dict:
-    """The smallest local stop field over both spins and the surface samples, where it is, and
-    a warning when the applied field reaches it. ``u0``, ``u_field``: per spin (up, down) this
-    rank's surface values (..., 3) of v_sigma - v_sigma0 without and with the field ``applied``
-    (T, a vector); ``positions`` (..., 3) in lambda. Both models call this."""
-    strength = float(np.linalg.norm(applied))
-    local = (np.inf, [np.nan] * 3, "")
-    senses = {}
-    maps = stop_field_maps(comm, u0, u_field, strength)
-    for (name, _), v0, v, stop in zip(SPINS, u0, u_field, maps, strict=True):
-        speed = np.linalg.norm(v0, axis=-1)
-        floor = STOP_FIELD_MASK * global_max(comm, speed)
-        # the component of the shift in the field along its zero-field direction: a reversal
-        # shows as a negative value
-        unmasked = speed >= max(floor, 1e-300)
-        along = np.sum(v * v0, axis=-1)[unmasked] / speed[unmasked]
-        senses[name] = [global_min(comm, along), global_max(comm, along)]
-        if stop.size and stop.min() < local[0]:
-            index = np.unravel_index(np.argmin(stop), stop.shape)
-            local = (float(stop[index]), (positions[index] * lambda_m).tolist(), name)
-    value, where, spin_name = min(comm.allgather(local), key=lambda t: t[0])
-    sense = {"v_along_zero_field_m_s": senses, "v_along_zero_field": SENSE}
-    for name, (lowest, highest) in senses.items():
-        log.info(
-            "spin %s in the applied field: along its zero-field sense %.5g .. %.5g m/s%s",
-            name,
-            lowest,
-            highest,
-            " (reversed where negative)" if lowest < 0 else "",
-        )
-    if not np.isfinite(value):
-        log.info("spin: the applied field slows no spin component down: no stop field")
-        return {"stop_field_min_T": None, "stop_field_min_at_m": None, **sense}
-    log.info(
-        "spin: smallest local stop field %.4g T (spin %s at %s m); applied %.4g T",
-        value,
-        spin_name,
-        np.array2string(np.asarray(where), precision=4),
-        strength,
-    )
-    if strength >= value:
-        log.warning(
-            "the applied field %.4g T is at or above the smallest local stop field %.4g T: "
-            "spin %s reverses at %s m (and wherever B_stop <= %.4g T)",
-            strength,
-            value,
-            spin_name,
-            np.array2string(np.asarray(where), precision=4),
-            strength,
-        )
-    return {
-        "stop_field_min_T": value,
-        "stop_field_min_at_m": where,
-        "stop_field_min_spin": spin_name,
-        **sense,
-    }
-
-
-def surface_averages(sol: SpinSolution, exprs: list, smoothing: int = 0, nodes: bool = False):
-    """Patch averages of vector expressions over the body surfaces, from the body side: at
-    every owned surface vertex i, int u q_i dS / int q_i dS with q_i its linear hat function
-    (a lumped surface L2 projection), then ``smoothing`` more passes of the same average of
-    the piecewise linear result. Nodal values of gradients and N1curl fields are noisy on the
-    element scale; each pass widens the average by about one element. Returns (vertex
-    positions (n, 3) in lambda, [the values (n, 3) of each expression]) and, with ``nodes``,
-    the vertices' local dofs of the P1 space."""
-    domain = sol.domain
-    scalar = fem.functionspace(domain.mesh, ("Lagrange", 1))
-    vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
-    inside = domain.body_indicator
-    q, v = ufl.TestFunction(scalar), ufl.TestFunction(vector)
-    surfaces = domain.dS(domain.body_tags)
-    weights = assemble_rhs(fem.form(q("+") * surfaces))
-    facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
-    vertices = fem.locate_dofs_topological(scalar, 2, facets)
-    vertices = vertices[vertices < scalar.dofmap.index_map.size_local]
-    linear = fem.Function(vector)
-    again = fem.form(ufl.inner(linear("+"), v("+")) * surfaces)
-
-    def average(form: fem.Form) -> np.ndarray:
-        b = assemble_rhs(form)
-        result = b.array.reshape(-1, 3)[vertices] / weights.array[vertices, None]
-        b.destroy()
-        return result
-
-    values = []
-    for expr in exprs:
-        body_side = inside("+") * expr("+") + inside("-") * expr("-")
-        value = average(fem.form(ufl.inner(body_side, v("+")) * surfaces))
-        for _ in range(smoothing):
-            linear.x.array[:] = 0.0
-            linear.x.array.reshape(-1, 3)[vertices] = value
-            linear.x.scatter_forward()
-            value = average(again)
-        values.append(value)
-    weights.destroy()
-    positions = scalar.tabulate_dof_coordinates()[vertices]
-    return (positions, values, vertices) if nodes else (positions, values)
-
-
-def _stop_field(sol: SpinSolution, case: Case) -> dict:
-    """stop_field_summary on the surface patch averages of the full model."""
-    exprs = [sol.velocity_shift(sigma, applied=a) for a in (False, True) for _, sigma in SPINS]
-    exprs += [sol.velocity_in_bodies(sigma, applied=False) for _, sigma in SPINS]
-    positions, values, nodes = surface_averages(sol, exprs, STOP_FIELD_SMOOTHING, nodes=True)
-    comm, n = sol.domain.comm, len(SPINS)
-    shift0, shift, total0 = values[:n], values[n : 2 * n], values[2 * n :]
-    summary = stop_field_summary(
-        comm, shift0, shift, positions, case.magnetic.applied_field, sol.domain.lambda_m
-    )
-    # The same map from the total flow v_sigma: the field adds the same B w to it (the
-    # reference flow does not depend on B), but v_sigma0 is counted as something to stop.
-    strength = float(np.linalg.norm(case.magnetic.applied_field))
-    total = [t + (v - v0) for t, v, v0 in zip(total0, shift, shift0, strict=True)]
-    by_shift = np.min(stop_field_maps(comm, shift0, shift, strength), axis=0)
-    by_total = np.min(stop_field_maps(comm, total0, total, strength), axis=0)
-    sol.stop_map = StopFieldMap(nodes=nodes, positions=positions, values=by_shift)
-    lowest = global_min(comm, by_total) if comm.allreduce(by_total.size) else np.inf
-    summary["stop_field_total_flow_min_T"] = float(lowest) if np.isfinite(lowest) else None
-    summary["stop_field_total_flow"] = STOP_TOTAL
-    return summary
-
-
-def summarize(sol: SpinSolution, case: Case) -> dict:
-    """The spin sector's key numbers, SI. Speeds without "field" in their key are those with no
-    applied field."""
-    material = sol.material
-    domain = sol.domain
-    space = fem.functionspace(domain.mesh, ("Lagrange", case.mesh.order, (3,)))
-    bodies = range(len(domain.body_tags))
-
-    def surface_max(velocity) -> list[float]:
-        """[up, down]: the largest |velocity(sigma, body)| over the surface nodes of all bodies."""
-        speeds = []
-        for _, sigma in SPINS:
-            values = surface_values(sol.domain, [velocity(sigma, m) for m in bodies], space)
-            speeds.append(
-                global_max(domain.comm, np.concatenate([np.linalg.norm(v, axis=1) for v in values]))
-            )
-        return speeds
-
-    shift = surface_max(lambda sigma, m: sol.velocity_shift(sigma, applied=False))
-    total = surface_max(lambda sigma, m: sol.velocity(sigma, m, applied=False))
-    summary = {
-        "axis": sol.axis,
-        "v_surface_max_m_s": shift,
-        "v_total_surface_max_m_s": total,
-        **speed_scales(material, max(shift)),
-    }
-    if sol.magnetic is not None:
-        summary["v_surface_max_field_m_s"] = surface_max(
-            lambda sigma, m: sol.velocity_shift(sigma, applied=True)
-        )
-        summary.update(_stop_field(sol, case))
-    if sol.check_residual is not None:
-        summary["direct_check_residual"] = max(sol.check_residual.values())
-        summary["direct_check"] = {
-            "relative_l2": sol.check_residual,
-            "equation": "Eq. 62a: -lap X + X/lambda^2 = 0 in the bodies, X = A_sigma - A_sigma0 "
-            "on the body surfaces",
-            "iterations": sol.check_stats.iterations,
-            "seconds": sol.check_stats.seconds,
-        }
-    summary["phase_gradient_relative"] = max(sol.phase_relative)
-    summary["phase"] = {
-        "relative_l2": sol.phase_relative,
-        "what": "||grad chi_sigma|| / ||lambda sigma x (E - E0)/c|| over each body",
-        "equation": PHASE,
-        "iterations": sol.phase_stats.iterations,
-        "seconds": sol.phase_stats.seconds,
-        "depth_seconds": sol.distance_seconds,
-    }
-    summary["conservation"] = sol.conservation | {
-        "what": "no applied field, spin up (spin down the same): normal_fraction = "
-        "int |v . n| dS / int |v| dS over the body surfaces; gradient_fraction = ||grad psi|| / "
-        "||v|| over the bodies, grad psi the part of v that is a gradient (int grad psi . grad w "
-        "= int v . grad w for every Lagrange w), zero for a flow that stays in the bodies"
-    }
-    summary["reference_flow"] = REFERENCE_FLOW
-    summary["relations"] = {
-        "v_sigma - v_sigma0": "-(e/m_e) (lambda sigma x (E - E0)/c - grad chi_sigma + A)",
-        "A_sigma - A_sigma0": "lambda sigma x (E - E0)/c + A (before the phase term)",
-        "grad chi_sigma": PHASE,
-        "phi_sigma - phi_sigma0": "phi - phi0 - c lambda sigma . B",
-        "J_sigma": "(e n_s/2) v_sigma",
-        "rho_sigma": "rho/2 + eps0 c sigma . B/(2 lambda) (rho_sigma0 = rho0/2)",
-        "J_spin": "J_+ - J_-",
-        "senses": "e < 0; at the surface E - E0 points inward, so with no field spin up "
-        "(sigma = +1 along the axis s) moves along -(s x n) (clockwise about s, n the outward "
-        "normal) and spin down along +(s x n); their electric currents J_sigma - J_sigma0 run "
-        "the other way. A field along +s slows spin up and speeds spin down. The reference "
-        "flow v_sigma0 (rho0 > 0) runs against v_sigma - v_sigma0: along +(sigma x n) at the "
-        "surface.",
-        "speeds": "v_surface_max_m_s and v_total_surface_max_m_s: no applied field; "
-        "v_surface_max_field_m_s: with the case's applied field",
-    }
-    return summary

@@ -291,12 +291,19 @@ class SweepRecord:
             _cell(v): (p[0] if use_numbers else i)
             for i, (v, p) in enumerate(zip(first.values, parsed, strict=True))
         }
+        # the surface mean is rho_- by construction under the surface-mean closure: plot it
+        # only where it varies, and the extremes, which do
+        surface = ["charge.surface_rho_min_C_m3", "charge.surface_rho_max_C_m3"]
+        means = [r.get("charge.surface_rho_mean_C_m3") for r in done]
+        means = [m for m in means if isinstance(m, float)]
+        if means and max(means) - min(means) > 1e-6 * max(abs(m) for m in means):
+            surface.insert(0, "charge.surface_rho_mean_C_m3")
         panels = [
             ("rho0 (C/m^3)", ["charge.rho0_C_m3"]),
             ("max |E| / E_m", ["charge.E_max_over_E_m"]),
             (
-                "surface rho (C/m^3)",
-                ["charge.surface_rho_mean_C_m3", "charge.surface_rho_min_C_m3"],
+                f"surface rho (C/m^3; rho_- = {done[0].get('rho_minus_C_m3', math.nan):.4g})",
+                surface,
             ),
         ]
         figure, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")
@@ -313,7 +320,8 @@ class SweepRecord:
                     columns = [k for k in rows[0] if k == key or k.startswith(key + "[")]
                     for column in columns:
                         y = [r.get(column, math.nan) for r in rows]
-                        name = column.removeprefix("charge.").removesuffix("_C_m3")
+                        name = column.removeprefix("charge.").replace("surface_rho_", "")
+                        name = name.replace("_C_m3", " (C/m^3)")
                         ax.plot(x, y, "o-", label=" ".join(filter(None, [name, label])))
             ax.set_title(title)
             ax.set_xlabel(f"{first.label} ({unit})" if unit else first.label)

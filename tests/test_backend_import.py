@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from support import ROOT
 
 # Runs in a fresh interpreter: a meta-path hook makes ``dolfinx_solver`` missing, as in a
 # container. A container's DOLFINx finds its MPI by itself; with the wheel installed here,

@@ -3,7 +3,7 @@ performance section, measured with it, never asserted here)."""
 
 import json
 
-from conftest import giantatom
+from support import giantatom
 
 
 def test_bench_reports(tmp_path):

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case, sphere
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
@@ -16,6 +15,7 @@ from giantatom.domain import build_domain
 from giantatom.fields import FieldSpaces
 from giantatom.probes import sample
 from giantatom.stages import inputs
+from support import body_case, sphere
 
 MESH = {"surface_size": 0.4, "layer": 3.0, "far_field": 3.0}
 

@@ -3,12 +3,12 @@
 import csv
 import re
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom, load_summary, sphere_case, write_case
+from giantatom import exact as exact_sphere
 from giantatom.material import Material
+from support import giantatom, load_summary, sphere_case, write_case
 
 LAMBDA = 1e-6  # the test cases use lambda = 1 um and lengths in um
 R = 4.0

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import giantatom, load_summary, sphere_case, write_case
+from support import giantatom, load_summary, sphere_case, write_case
 
 BAD_CASES = {
     "unknown key": ('[material]\nlambda = "40 nm"\ncolor = 1\n', "material.color"),

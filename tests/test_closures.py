@@ -2,18 +2,18 @@
 
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import sphere_case
-from giantatom import spin
+from giantatom import exact as exact_sphere
+from giantatom import spin, spin_summary
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
 from giantatom.charge_summary import summarize
 from giantatom.domain import build_domain
-from giantatom.stages import inputs
+from giantatom.stages import inputs, spin_inputs
+from support import sphere_case
 
 
 def solve(text: str):
@@ -56,7 +56,7 @@ def test_spin_speed():
     print(f"spin-speed rho0 {s['rho0_C_m3']:.6g}, Eq. 29a {eq29a:.6g}")
     assert s["rho0_C_m3"] == by_closure["spin-speed"]
     assert s["rho0_C_m3"] == pytest.approx(eq29a, rel=0.01)
-    spins = spin.summarize(spin.solve_spin(case, sol, None), case)
+    spins = spin_summary.summarize(spin.solve_spin(spin_inputs(case), sol, None)).to_dict()
     assert spins["v_surface_max_m_s"] == pytest.approx([case.material.v_0] * 2, rel=1e-6)
 
 

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from conftest import ROOT
+from support import ROOT
 
 CONTAINERS = ROOT / "containers"
 # What the DOLFINx image already provides (pip must not install a second copy of these).

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import sphere_case
 from giantatom.backend import MPI, ufl
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
 from giantatom.domain import build_domain
 from giantatom.stages import inputs
+from support import sphere_case
 
 R = 2.0
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, sphere, write_case
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.charge import solve_charge
@@ -17,6 +16,7 @@ from giantatom.fields import FieldSpaces
 from giantatom.probes import sample
 from giantatom.stages import inputs
 from giantatom.units import EPS_0
+from support import body_case, giantatom, sphere, write_case
 
 LAMBDA = 1e-6  # m: the test cases' lambda = 1 um
 

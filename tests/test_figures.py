@@ -1,19 +1,21 @@
 """Pictures of a run (issue 4): PNGs from the run and from `giantatom plot`, the HTML view in
 a headless browser, and the magnetic/spin figures on synthetic fields."""
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import giantatom
-from giantatom import figures
+from giantatom import exact, figures
 from giantatom.case import parse_case
 from giantatom.cli import main
-from giantatom.errors import CaseError
+from giantatom.errors import CaseError, FigureError
+from giantatom.figures import charges, html, magnetics, style
+from support import giantatom
 
 pyvista = pytest.importorskip("pyvista")
 Image = pytest.importorskip("PIL.Image")
@@ -87,16 +89,16 @@ def test_exact_sphere_matches_physics_md():
     lam, rho0 = 40e-9, 1.0
     radius = 10 * lam
     x = 10.0
-    rho, e_r = figures.exact_sphere(np.array([radius, 1e-3 * lam]), radius, lam, rho0)
+    rho, e_r = exact.neutral_sphere(np.array([radius, 1e-3 * lam]), radius, lam, rho0)
     # rho(R) = rho0 [1 - x^2 / (3 (x coth x - 1))] = -2.70 rho0 at R = 10 lambda
-    assert rho[0] == pytest.approx(exact_sphere.surface_ratio(x), rel=1e-12)
+    assert rho[0] == pytest.approx(exact.surface_ratio(x), rel=1e-12)
     assert rho[0] == pytest.approx(-2.70, abs=0.005)
     # Gauss: neutral, so no field at the surface; near the centre E = rho(0) r / (3 eps0)
     eps0 = 8.8541878128e-12
     assert abs(e_r[0]) < 1e-9 * rho0 * radius / eps0
     assert e_r[1] == pytest.approx(rho[1] * 1e-3 * lam / (3 * eps0), rel=1e-4)
     # no overflow for a large sphere
-    rho, e_r = figures.exact_sphere(np.linspace(0, 800 * lam, 50), 800 * lam, lam, rho0)
+    rho, e_r = exact.neutral_sphere(np.linspace(0, 800 * lam, 50), 800 * lam, lam, rho0)
     assert np.isfinite(rho).all() and np.isfinite(e_r).all()
 
 
@@ -163,16 +165,21 @@ def test_field_picture_draws_the_magnitude_of_the_components(solved_sphere):
 
 def test_view_sends_vector_components(solved_sphere):
     """view.html gets the components of E and the spin velocities (the browser takes their
-    magnitude at every pixel), scalars as they are."""
+    magnitude at every pixel), scalars as they are; the vacuum part carries E and phi."""
     results = figures.load_results(solved_sphere)
-    body = results.mesh.body
-    fields = {info["name"]: (info, values) for info, values in figures._view_fields(results, body)}
-    info, values = fields["E"]
-    assert info["components"] == 3 and values.shape == (body.n_points, 3)
-    assert info["min"] == 0.0
-    assert info["max"] == pytest.approx(np.linalg.norm(values, axis=1).max(), rel=1e-6)
-    assert fields["v_up"][0]["components"] == 3
-    assert fields["rho"][0]["components"] == 1 and fields["rho"][1].shape == (body.n_points,)
+    body = html.part(results.mesh.body, ["rho", "E", "v_up"], coarse=False, surface=True)
+    vacuum = html.part(html.vacuum_grid(results), ["E", "phi"], coarse=False, surface=False)
+    assert body.fields["E"].shape == (len(body.points), 3)
+    assert body.fields["rho"].shape == (len(body.points),)
+    fields = {info["name"]: info for info in html.view_fields(body, vacuum)}
+    assert fields["E"]["components"] == 3 and fields["E"]["min"] == 0.0 and fields["E"]["vacuum"]
+    largest = max(np.linalg.norm(p.fields["E"], axis=1).max() for p in (body, vacuum))
+    assert fields["E"]["max"] == pytest.approx(largest, rel=1e-6)
+    assert fields["v_up"]["components"] == 3 and not fields["v_up"]["vacuum"]
+    assert fields["rho"]["components"] == 1
+    # the boundary of the bodies' tetrahedra is their surface: closed (each edge in two faces)
+    edges = np.sort(body.surface[:, [[0, 1], [1, 2], [2, 0]]].reshape(-1, 2), axis=1)
+    assert (np.unique(edges, axis=0, return_counts=True)[1] == 2).all()
 
 
 def fake_modules(directory: Path) -> Path:
@@ -308,6 +315,25 @@ def test_html_view_renders_in_chromium(solved_sphere, tmp_path):
     rgb, _ = browse(html, tmp_path, hash="field=E&clip=y&pos=0")
     centre = rgb[h // 2 - 2 : h // 2 + 3, w // 2 - 2 : w // 2 + 3].reshape(-1, 3).mean(axis=0)
     assert centre[2] / centre[0] > 0.74, centre
+    # the README's example: the camera faces the cut face, which shows the interior's strong
+    # |E| (dark red; the outside of the cap, |E| ~ 0 at a neutral sphere's surface, is pale)
+    rgb, dom = browse(html, tmp_path, hash="field=E&clip=z&pos=0.3&flip=1")
+    middle = rgb[int(0.2 * h) : int(0.85 * h), int(0.25 * w) : int(0.75 * w)]
+    assert ((middle[..., 0] > 120) & (middle[..., 1] < 90) & (middle[..., 2] < 90)).mean() > 0.1
+    # the colour bar: the unit with its prefix, ticks at round values
+    assert '<div id="bartitle">|E| (kV/m)</div>' in dom, dom[-3000:]
+    assert re.search(r'<div id="ticks"><span[^>]*>0</span><span[^>]*>5</span>', dom)
+    # vacuum and arrows on, a setting the page does not know reported in the panel
+    rgb, dom = browse(html, tmp_path, hash="field=E&clip=y&vacuum=1&arrows=1&colour=red")
+    assert 'data-state="ready"' in dom
+    assert 'unknown setting "colour"' in dom.replace("&quot;", '"')
+    assert (rgb.max(axis=2) < 60).mean() > 0.002  # black arrows
+
+
+def test_html_view_size(solved_sphere):
+    """view.html stays small (16-bit data, one tetrahedron per quadratic cell for a large
+    mesh): 0.56 MB here, 2.6 MB for cases/sphere.toml (measured)."""
+    assert (solved_sphere / "figures" / "view.html").stat().st_size < 1_000_000
 
 
 # ---- magnetic and spin figures on synthetic fields --------------------------------------
@@ -324,6 +350,8 @@ def add_fields(results: Path, make) -> None:
     index = results / "fields.pvtu"
     entries = "".join(
         f'      <PDataArray type="Float64" Name="{n}" NumberOfComponents="{np.shape(v)[1]}"/>\n'
+        if np.ndim(v) == 2
+        else f'      <PDataArray type="Float64" Name="{n}"/>\n'
         for n, v in new.items()
     )
     index.write_text(index.read_text().replace("    </PPointData>", entries + "    </PPointData>"))
@@ -342,11 +370,14 @@ def london_like(grid, radius=4.0, lam=1.0, b0=1e-4, v0=29.0) -> dict:
     layer = np.exp(-(radius - r) / lam)[:, None]
     azimuth = np.cross(z, rhat)
     v = np.where(inside, v0 * azimuth * layer, 0.0)
+    speed = np.linalg.norm(v, axis=1)
     return {
         "B": np.where(inside, b0 * z * layer, outside_B),
         "J": np.where(inside, 1e3 * azimuth * layer, 0.0),
         "v_up": v,
         "v_down": -v,
+        # the stop field on the surface region, undefined where the speed is near zero
+        "B_stop": np.where(speed > 0.2 * v0, 0.05 * (1.0 + np.abs(x[:, 2]) / r), np.nan),
     }
 
 
@@ -364,14 +395,20 @@ def test_magnetic_and_spin_figures(synthetic, tmp_path):
     written = figures.render_figures(
         synthetic, ["magnetic", "current", "spin", "view"], tmp_path, SMALL
     )
-    assert [p.name for p in written] == ["magnetic.png", "current.png", "spin.png", "view.html"]
+    assert [p.name for p in written] == [
+        "magnetic.png", "current.png", "spin.png", "spin_stop.png", "view.html"
+    ]  # fmt: skip
     magnetic = assert_not_blank(tmp_path / "magnetic.png", SMALL)
     assert_not_blank(tmp_path / "current.png", SMALL)
     spin = assert_not_blank(tmp_path / "spin.png", SMALL)
-    # field lines: black pixels outside the body (the picture's left and right margins)
+    assert_not_blank(tmp_path / "spin_stop.png", SMALL)
+    # |B| on the cut containing the field: the screened body dark (viridis' bottom) amid the
+    # applied field, white field lines on both sides of the body
     h, w, _ = magnetic.shape
-    band = magnetic[int(0.1 * h) : int(0.9 * h), int(0.1 * w) : int(0.33 * w)]
-    assert (band.max(axis=2) < 80).mean() > 0.002
+    centre = magnetic[h // 2 - 3 : h // 2 + 4, int(0.4 * w) : int(0.42 * w)].reshape(-1, 3)
+    assert (np.median(centre, axis=0) < [100, 90, 150]).all(), np.median(centre, axis=0)
+    band = magnetic[int(0.15 * h) : int(0.85 * h), int(0.2 * w) : int(0.3 * w)]
+    assert (band.min(axis=2) > 235).mean() > 0.005  # white lines on the coloured plane
     # the two spins in two colours: red arrows left, blue arrows right
     left, right = spin[:, : w // 2], spin[:, w // 2 : int(0.8 * w)]
 
@@ -386,6 +423,112 @@ def test_magnetic_and_spin_figures(synthetic, tmp_path):
         assert f'"label": "{label}"' in html
 
 
+def test_magnetic_cut_contains_the_field(synthetic, tmp_path):
+    """B along z: `--clip z` would cut across the field (one stray line); the figure cuts
+    across another axis instead and says so. Without an applied field: one line, exit 5."""
+    results = figures.load_results(synthetic)
+    mesh = results.mesh
+    assert magnetics.field_cut(mesh, np.array([0.0, 0.0, 1.0]), "z")[0] in (0, 1)
+    assert magnetics.field_cut(mesh, np.array([0.0, 0.0, 1.0]), "x") == (0, "")
+    out = tmp_path / "b.png"
+    assert main(["plot", str(synthetic), "--field", "B", "--clip", "z", "--out", str(out)]) == 0
+    assert_not_blank(out, (1600, 1200))
+    calm = tmp_path / "calm"
+    shutil.copytree(synthetic, calm)
+    add_fields(calm, lambda grid: {"B": np.zeros((grid.n_points, 3))})
+    proc = giantatom("plot", str(calm), "--field", "B", "--out", str(tmp_path / "c.png"))
+    assert proc.returncode == 5 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "no applied field" in proc.stderr and not (tmp_path / "c.png").exists()
+
+
+class InMemory:
+    """What ``giantatom.solve`` returns, as far as the figures use it, built from a results
+    directory's files."""
+
+    class Summary(dict):
+        def to_dict(self) -> dict:
+            return dict(self)
+
+    def __init__(self, directory: Path):
+        self.summary = self.Summary(json.loads((directory / "summary.json").read_text()))
+        self.case = parse_case((directory / "case.toml").read_text(), directory / "case.toml")
+        self.path = None
+        self.probes = {}
+        for probe in directory.glob("probe_*.csv"):
+            data = np.genfromtxt(probe, delimiter=",", names=True)
+            self.probes[probe.stem.removeprefix("probe_")] = {n: data[n] for n in data.dtype.names}
+        self._grid = pyvista.read(directory / "fields.pvtu")
+
+    def grid(self):
+        return self._grid
+
+    def surface(self):
+        return None
+
+
+def test_pictures_from_memory(synthetic, tmp_path):
+    """Every picture from in-memory results, as a Plotter or a Figure, is the one drawn from
+    the directory."""
+    memory = InMemory(synthetic)
+    for name in ("charge", "field", "surface", "magnetic", "current", "spin"):
+        plotter = getattr(figures, name)(memory, size=SMALL)
+        assert isinstance(plotter, pyvista.Plotter)
+        plotter.screenshot(str(tmp_path / f"{name}.png"))
+        plotter.close()
+        from_disk = getattr(figures, name)(synthetic, size=SMALL)
+        from_disk.screenshot(str(tmp_path / f"{name}_disk.png"))
+        from_disk.close()
+        assert np.array_equal(
+            pixels(tmp_path / f"{name}.png"), pixels(tmp_path / f"{name}_disk.png")
+        ), name
+    assert isinstance(figures.stop_field(memory, size=SMALL), pyvista.Plotter)
+    figure = figures.profile(memory, probe="radial")
+    assert figure.axes and figure.axes[0].get_ylabel() == "rho (mC/m^3)"
+    # on Axes of one's own
+    from matplotlib.figure import Figure
+
+    own = Figure()
+    axes = own.subplots(2, 1)
+    assert figures.profile(memory, ax=axes) is own
+    assert axes[1].get_ylabel() == "|E| (kV/m)"
+    # files from memory need a folder; a path that is not a results directory says what it is
+    with pytest.raises(FigureError, match="give the folder"):
+        figures.render_figures(memory, ["charge"])
+    written = figures.render_figures(memory, ["charge", "view"], tmp_path / "m", SMALL)
+    assert [p.name for p in written] == ["charge.png", "view.html"]
+
+
+def test_plot_explains_a_sweep_directory(solved_sphere, tmp_path):
+    for member in ("r=1", "r=2"):
+        shutil.copytree(solved_sphere, tmp_path / member, ignore=shutil.ignore_patterns("fi*"))
+    (tmp_path / "sweep.csv").write_text("r\n1\n2\n")
+    with pytest.raises(FigureError) as err:
+        figures.load_results(tmp_path)
+    assert "holds 2 results directories and sweep.csv" in str(err.value)
+    assert "r=1, r=2" in str(err.value)
+
+
+def test_several_bodies_name_their_rho0():
+    results = figures.Results(
+        summary={
+            "geometry": {"unit": "nm", "bodies": ["sphere", "cube"]},
+            "material": {"lambda_m": 4e-8},
+            "charge": {"rho0_C_m3": [13965.8, 20247.9]},
+        },
+        case=None,
+    )
+    assert charges.rho0_text(results) == "rho0 = 1.397e+04 (sphere), 2.025e+04 (cube)"
+
+
+def test_colour_bar_numbers():
+    assert style.engineering(1.1e7, "V/m") == (1e6, "MV/m")
+    assert style.engineering(749.0, "C/m^3") == (1.0, "C/m^3")
+    assert style.engineering(2e-3, "T") == (1e-3, "mT")
+    assert list(style.round_ticks(-1.78, 0.749)) == [-1.5, -1.0, -0.5, 0.0, 0.5]
+    ticks = style.round_ticks(1.4799, 1.4803)
+    assert len(ticks) >= 3 and style.tick_decimals(ticks) == 4
+
+
 def test_plot_field_choices_on_synthetic(synthetic, tmp_path):
     """Every --field choice draws its figure (in-process: the CLI itself is tested above)."""
     for field, name in figures.FIELD_FIGURES.items():
@@ -393,3 +536,4 @@ def test_plot_field_choices_on_synthetic(synthetic, tmp_path):
         args = ["plot", str(synthetic), "--field", field, "--size", "320x240", "--out", str(out)]
         assert main(args) == 0, field
         assert_not_blank(out, (320, 240))
+    assert_not_blank(tmp_path / "spin_stop.png", (320, 240))  # the B_stop map beside spin.png

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.units import HBAR, MU_0
+from support import body_case
 
 LAMBDA = 1e-6
 PHI_0 = math.pi * HBAR / 1.602176634e-19  # h/(2|e|), Wb
@@ -153,6 +153,11 @@ center = [10, 0, 5]
 """
 
 
+def holes_of(case) -> tuple:
+    """located_holes' inputs from a case: the holes per body and the geometry unit."""
+    return tuple(b.holes for b in case.geometry.bodies), case.geometry.unit_m
+
+
 def test_holes_are_checked_on_the_mesh():
     """A plate with a through hole and a blind hole (coarse thin-layer mesh): the surface has
     genus 1; the through hole is a hole, the blind one is left out, or, given a fluxoid, is an
@@ -165,14 +170,14 @@ def test_holes_are_checked_on_the_mesh():
     case = parse_case(body_case(PLATE, far_field=3, extra=thin), Path("/tmp/plate.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
     assert fluxoid.surface_holes(domain, domain.body_tags[0]) == 1
-    (hole,) = fluxoid.located_holes(case, domain)
+    (hole,) = fluxoid.located_holes(domain, *holes_of(case))
     assert hole.name == "geometry.body[1].subtract[1]"
     assert hole.center == pytest.approx([-10, 0, 0]) and hole.axis == pytest.approx([0, 0, 1])
     case = parse_case(
         body_case(PLATE + "fluxoid = 1\n", far_field=3, extra=thin), Path("/tmp/plate.toml")
     )
     with pytest.raises(CaseError, match="not a hole through the body") as err:
-        fluxoid.located_holes(case, domain)
+        fluxoid.located_holes(domain, *holes_of(case))
     assert err.value.key == "geometry.body[1].subtract[2].fluxoid"
 
 
@@ -234,12 +239,14 @@ def test_hollow_cylinder_with_one_flux_quantum():
     from giantatom import fluxoid, magnetic
     from giantatom.backend import MPI
     from giantatom.domain import build_domain
+    from giantatom.magnetic_summary import summarize
+    from giantatom.stages import magnetic_inputs
 
     case = parse_case(tube(1), Path("/tmp/tube.toml"))
     assert case.magnetic.active and not any(case.magnetic.applied_field)
     domain = build_domain(case, MPI.COMM_WORLD)
     assert fluxoid.surface_holes(domain, domain.body_tags[0]) == 1  # the genus of its surface
-    sol = magnetic.solve_magnetic(case, domain)
+    sol = magnetic.solve_magnetic(domain, magnetic_inputs(case))
     _, J_exact, B_hole = hollow_cylinder(A_IN, B_OUT, 1)
     hole = np.linspace(0.0, A_IN - 0.3, 13)
     wall = np.linspace(A_IN + 0.05, B_OUT - 0.05, 41)
@@ -256,7 +263,7 @@ def test_hollow_cylinder_with_one_flux_quantum():
     assert np.abs(J_wall - J_ref).max() < 0.02 * J_ref.max()
     assert abs(B_outside.mean()) < 0.02 * B_hole
     # the summary: the hole's fluxoid and the current around it (right-handed about +z)
-    summary = magnetic.summarize(sol, case)
+    summary = summarize(sol).to_dict()
     (table,) = summary["bodies"][0]["holes"]
     assert table["fluxoid"] == 1 and table["fluxoid_Wb"] == pytest.approx(PHI_0)
     assert table["circulating_current_A"] > 0 and sol.moment[2] > 0
@@ -283,9 +290,13 @@ def ring_case(quanta: int, model: str, major=MAJOR, minor=MINOR, field=B_APPLIED
 def ring_states(models=("thin", "full"), **geometry) -> dict:
     """Magnetic summaries {(model, n)} of the torus for n = 0 and n = 1, each model on one
     mesh (the fluxoid does not change the mesh)."""
-    from giantatom import magnetic, thinlayer
+    from giantatom import magnetic
     from giantatom.backend import MPI
     from giantatom.domain import build_domain
+    from giantatom.magnetic_summary import summarize
+    from giantatom.stages import charge_inputs, magnetic_inputs
+    from giantatom.thinlayer import charge as thin_charge
+    from giantatom.thinlayer import magnetic as thin_magnetic
 
     results = {}
     for model in models:
@@ -294,14 +305,14 @@ def ring_states(models=("thin", "full"), **geometry) -> dict:
         ]
         domain = build_domain(cases[0], MPI.COMM_WORLD)
         if model == "thin":
-            charge = thinlayer.solve_thin_layer(cases[0], domain)
+            charge = thin_charge.solve_thin_layer(domain, charge_inputs(cases[0]))
         for n, case in enumerate(cases):
             if model == "thin":
-                state = thinlayer.solve_magnetic(case, charge)
-                results[model, n] = thinlayer.summarize(charge, case, state)["magnetic"]
+                state = thin_magnetic.solve_magnetic(charge, magnetic_inputs(case))
+                results[model, n] = thin_magnetic.summarize(state).to_dict()
             else:
-                sol = magnetic.solve_magnetic(case, domain)
-                results[model, n] = magnetic.summarize(sol, case)
+                sol = magnetic.solve_magnetic(domain, magnetic_inputs(case))
+                results[model, n] = summarize(sol).to_dict()
     return results
 
 

@@ -11,14 +11,14 @@ import dataclasses
 import math
 from pathlib import Path
 
-import exact_sphere
 import numpy as np
 import pytest
 
-from conftest import body_case, giantatom, load_summary, sphere, write_case
+from giantatom import exact as exact_sphere
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.units import MU_0
+from support import body_case, giantatom, load_summary, sphere, write_case
 
 LAMBDA = 1e-6
 B0 = 0.01  # T
@@ -50,13 +50,13 @@ def magnetic_case(
 
 def solve(text: str):
     """Mesh and solve the magnetic sector of a case in this process."""
-    from giantatom import magnetic
+    from giantatom import magnetic, stages
     from giantatom.backend import MPI
     from giantatom.domain import build_domain
 
     case = parse_case(text, Path("magnetic.toml"))
     domain = build_domain(case, MPI.COMM_WORLD)
-    return case, domain, magnetic.solve_magnetic(case, domain)
+    return case, domain, magnetic.solve_magnetic(domain, stages.magnetic_inputs(case))
 
 
 def with_field(case, field):
@@ -159,12 +159,13 @@ def small_sphere():
 
 def test_linearity_and_rotation(small_sphere):
     from giantatom import magnetic
+    from giantatom.stages import magnetic_inputs
 
     case, domain, sol = small_sphere
-    doubled = magnetic.solve_magnetic(with_field(case, (0, 0, 2 * B0)), domain)
+    doubled = magnetic.solve_magnetic(domain, magnetic_inputs(with_field(case, (0, 0, 2 * B0))))
     assert np.allclose(doubled.moment, 2 * sol.moment, rtol=1e-8, atol=1e-12 * abs(sol.moment[2]))
     direction = np.array([1.0, -2.0, 2.0]) / 3.0
-    rotated = magnetic.solve_magnetic(with_field(case, B0 * direction), domain)
+    rotated = magnetic.solve_magnetic(domain, magnetic_inputs(with_field(case, B0 * direction)))
     # same |m| (to the mesh's anisotropy), and m antiparallel to the field, as for the exact sphere
     assert np.linalg.norm(rotated.moment) == pytest.approx(np.linalg.norm(sol.moment), rel=2e-3)
     cosine = rotated.moment @ direction / np.linalg.norm(rotated.moment)
@@ -175,10 +176,13 @@ def test_uniform_boundary_is_the_truncated_problem(small_sphere):
     """boundary = "uniform" (n x A = n x A_applied on the outer sphere) clamps the normal field
     there and enlarges the moment by the factor derived below; "dipole" removes that error."""
     from giantatom import magnetic
+    from giantatom.stages import magnetic_inputs
 
     case, domain, sol = small_sphere
     uniform = dataclasses.replace(case.magnetic, boundary="uniform")
-    plain = magnetic.solve_magnetic(dataclasses.replace(case, magnetic=uniform), domain)
+    plain = magnetic.solve_magnetic(
+        domain, magnetic_inputs(dataclasses.replace(case, magnetic=uniform))
+    )
     # Exterior potential (C r + D/r^2) cos(theta): the London sphere fixes D/C, and with B.n
     # clamped at R_out the moment grows by 1/(1 - f (R/R_out)^3), f the London shape factor.
     q = exact_sphere.london_shape(3.0) / case.mesh.far_field**3
@@ -199,10 +203,11 @@ BODIES = [
 @pytest.mark.parametrize(("body", "direction"), BODIES)
 def test_current_stays_inside(body, direction):
     from giantatom import magnetic
+    from giantatom.magnetic_summary import current_balance
 
     field = B0 * np.array(direction) / np.linalg.norm(direction)
     _case, _domain, sol = solve(magnetic_case(body, field=field))
-    outflow, circulating = magnetic.current_balance(sol)
+    outflow, circulating = current_balance(sol)
     circulating = circulating.sum()
     assert circulating > 0
     assert outflow < 1e-3 * circulating
@@ -213,7 +218,7 @@ def test_current_stays_inside(body, direction):
     # The check has teeth: the unscreened potential (1/2) B x r as a current leaks out of a
     # non-spherical body.
     sol.a.interpolate(magnetic.uniform_potential(field, sol.center))
-    leaking, around = magnetic.current_balance(sol)
+    leaking, around = current_balance(sol)
     assert leaking > 0.05 * around.sum()
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import giantatom, load_summary, sphere_case, write_case
+from support import giantatom, load_summary, sphere_case, write_case
 
 KEYS = ["rho0_C_m3", "surface_rho_mean_C_m3", "surface_rho_min_C_m3", "E_max_V_m"]
 TEXT = sphere_case(2.5, surface_size=0.5, layer=1.5, far_field=2.5) + (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import giantatom, load_summary, sphere_case, write_case
+from support import giantatom, load_summary, sphere_case, write_case
 
 KEYS = [
     "rho0_C_m3",

@@ -4,14 +4,14 @@ import csv
 import tomllib
 from pathlib import Path
 
-import exact_sphere
 import pytest
 
-from conftest import ROOT, giantatom, sphere_case, write_case
+from giantatom import exact as exact_sphere
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.material import Material
 from giantatom.sweep import dump_toml, members
+from support import ROOT, giantatom, sphere_case, write_case
 
 TWO_BODIES = (ROOT / "cases" / "two_bodies.toml").read_text()
 

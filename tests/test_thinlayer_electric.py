@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import body_case, sphere
-from giantatom import thinlayer
+from giantatom import stages
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.domain import build_domain
+from giantatom.thinlayer.charge import solve_thin_layer, summarize
 from giantatom.units import EPS_0
+from support import body_case, sphere
 
 LAMBDA = 1e-6  # lengths in um = lambda
 X = 100.0  # R/lambda
@@ -35,12 +36,12 @@ def solved():
     fields = [(0.0, 0.0, 1e6), (1e6, -2e6, 0.5e6)]
     cases = [field_case(f) for f in fields]
     domain = build_domain(cases[0], MPI.COMM_WORLD)
-    solutions = [thinlayer.solve_thin_layer(case, domain) for case in cases]
+    solutions = [solve_thin_layer(domain, stages.inputs(case).charge) for case in cases]
     return fields, cases, solutions
 
 
 def test_sphere_dipole_has_the_finite_lambda_correction(solved):
-    fields, cases, solutions = solved
+    fields, _, solutions = solved
     E_a = np.array(fields[0])
     sol = solutions[0]
     p = sol.field_response.dipole
@@ -50,7 +51,7 @@ def test_sphere_dipole_has_the_finite_lambda_correction(solved):
     assert np.linalg.norm(p[:2]) < 1e-5 * abs(p[2])
     # the sphere stays neutral and at the centre's potential (C_m ~ 1e-6 of E_a R)
     assert abs(sol.field_response.constants[0]) < 1e-5 * E_a[2] * X * LAMBDA
-    summary = thinlayer.summarize(sol, cases[0])["charge"]
+    summary = summarize(sol).to_dict()
     assert summary["electric"]["applied_field_V_m"] == pytest.approx(E_a)
     assert summary["electric"]["induced_dipole_C_m"] == pytest.approx(p)
     assert summary["bodies"][0]["dipole_moment_C_m"] == pytest.approx(p, rel=1e-9, abs=1e-30)

@@ -25,10 +25,18 @@ import numpy as np
 
 from giantatom import farfield
 from giantatom.backend import fem, ufl
-from giantatom.case import Case
+from giantatom.case import SolverSpec
 from giantatom.domain import Domain
 from giantatom.linalg import dirichlet_rhs
 from giantatom.log import log
+from giantatom.thinlayer.conductors import Conductors, impedance_solver
+from giantatom.thinlayer.surface import (
+    Surface,
+    SurfaceFlux,
+    body_normal,
+    quadrature,
+    tangential_gradients,
+)
 from giantatom.units import EPS_0
 
 
@@ -62,16 +70,22 @@ class LayerFieldResponse:
 
 
 def solve_applied_field(
-    case: Case, domain: Domain, space, flux, surface, conductors, stats
+    applied_field,
+    solver_spec: SolverSpec,
+    domain: Domain,
+    space: fem.FunctionSpace,
+    flux: SurfaceFlux,
+    surface: Surface,
+    conductors: Conductors,
+    stats,
 ) -> LayerFieldResponse:
-    """chi_A and D_i on the layers' exterior operator, then C and p (module docstring)."""
-    from giantatom.thinlayer import _tangential_gradients, body_normal, impedance_solver, quadrature
-
+    """chi_A and D_i on the layers' exterior operator, then C and p (module docstring) for the
+    field ``applied_field`` (V/m)."""
     lam, n = domain.lambda_m, len(domain.body_tags)
-    field_V_m = np.asarray(case.electric.applied_field, dtype=float)
+    field_V_m = np.asarray(applied_field, dtype=float)
     k = conductors.decay
     applied = farfield.applied_potential(domain, space, field_V_m)
-    solver, g, bulk = impedance_solver(case, domain, space, k, stats)
+    solver, g, bulk = impedance_solver(solver_spec, domain, space, k, stats)
     w = ufl.TestFunction(space)
     bodies = domain.dS(domain.body_tags)
     degree = 2 * space.ufl_element().embedded_superdegree
@@ -142,7 +156,7 @@ def solve_applied_field(
 
     lumped = flux.lumped(k("+") * Phi("+") * flux.test("+") * bodies, "k Phi_s applied")
     sigma = (-EPS_0 / lam) * surface.values(domain.mesh, lumped)
-    (tangential,) = _tangential_gradients(domain, surface, flux, [Phi])
+    (tangential,) = tangential_gradients(domain, surface, flux, [Phi])
     E_layer = (sigma / EPS_0)[..., None] * surface.n - tangential / lam
     nodes = flux.all_nodes
     density = np.zeros_like(lumped.x.array)

@@ -9,18 +9,16 @@ six nodes) to find its depth d, and the layer's exp(-d/lambda) profile is added 
 across the surface resolves lambda whatever the mesh.
 """
 
-from pathlib import Path
-
 import numpy as np
 
-from giantatom import fields, output, probes, relations, thinlayer
+from giantatom import fields, probes, relations
 from giantatom.backend import ufl
-from giantatom.case import Case
+from giantatom.case import Probe
 from giantatom.distance import p2_triangle
-from giantatom.domain import Domain
 from giantatom.fields import Field, FieldSpaces
-from giantatom.log import StageTimer, log
-from giantatom.thinlayer import ThinLayerMagnetic, ThinLayerSolution, ThinLayerSpin
+from giantatom.thinlayer.charge import ThinLayerSolution
+from giantatom.thinlayer.magnetic import ThinLayerMagnetic
+from giantatom.thinlayer.spin import ThinLayerSpin
 from giantatom.units import E_CHARGE, EPS_0, MU_0
 
 VTK_QUADRATIC_TRIANGLE = 22
@@ -90,11 +88,11 @@ def bulk_fields(
 
 
 def _surface_arrays(
-    sol: ThinLayerSolution, case: Case, magnetic: ThinLayerMagnetic | None, spins: ThinLayerSpin
+    sol: ThinLayerSolution, magnetic: ThinLayerMagnetic | None, spins: ThinLayerSpin
 ) -> dict[str, tuple[np.ndarray, str, str]]:
     """name -> (values per sample, unit, description) for surface.vtu."""
     surface, lam = sol.surface, sol.domain.lambda_m
-    n_s = case.material.n_s
+    n_s = spins.inputs.material.n_s
     rho0 = sol.rho0[surface.body][:, None]
     up, down = spins.v if spins.v_field is None else spins.v_field
     up_total, down_total = spins.v_total if spins.v_field is None else spins.v_total_field
@@ -153,33 +151,34 @@ def _surface_arrays(
     return arrays
 
 
-def write_surface(
+def surface_grid(
     sol: ThinLayerSolution,
-    case: Case,
     magnetic: ThinLayerMagnetic | None,
     spins: ThinLayerSpin,
-    folder: Path,
-) -> dict[str, dict]:
-    """surface.vtu: quadratic triangles on the body surfaces (every rank's facets, written by
-    rank 0: a surface is small), coordinates in the geometry unit. Returns the documentation of
-    its fields."""
+):
+    """The surface grid (surface.vtu): quadratic triangles on the body surfaces, every rank's
+    facets gathered on rank 0 (a surface is small), coordinates in the geometry unit; and the
+    documentation of its fields. The grid is None on the other ranks."""
     import pyvista
 
-    arrays = _surface_arrays(sol, case, magnetic, spins)
+    arrays = _surface_arrays(sol, magnetic, spins)
     values = {name: np.asarray(v, dtype=float) for name, (v, _, _) in arrays.items()}
     gathered = _gather_surface(sol, values)
-    if gathered is not None:
-        facets = len(gathered["x"])
-        points = gathered["x"].reshape(-1, 3) * sol.domain.lambda_in_units
-        cells = np.hstack([np.full((facets, 1), 6), np.arange(6 * facets).reshape(facets, 6)])
-        grid = pyvista.UnstructuredGrid(
-            cells.ravel(), np.full(facets, VTK_QUADRATIC_TRIANGLE, dtype=np.uint8), points
-        )
-        for name in arrays:
-            flat = gathered[name].reshape(6 * facets, -1)
-            grid.point_data[name] = flat[:, 0] if flat.shape[1] == 1 else flat
-        grid.save(folder / "surface.vtu", binary=True, compression="lz4")
-    return {name: {"unit": unit, "description": text} for name, (_, unit, text) in arrays.items()}
+    documentation = {
+        name: {"unit": unit, "description": text} for name, (_, unit, text) in arrays.items()
+    }
+    if gathered is None:
+        return None, documentation
+    facets = len(gathered["x"])
+    points = gathered["x"].reshape(-1, 3) * sol.domain.lambda_in_units
+    cells = np.hstack([np.full((facets, 1), 6), np.arange(6 * facets).reshape(facets, 6)])
+    grid = pyvista.UnstructuredGrid(
+        cells.ravel(), np.full(facets, VTK_QUADRATIC_TRIANGLE, dtype=np.uint8), points
+    )
+    for name in arrays:
+        flat = gathered[name].reshape(6 * facets, -1)
+        grid.point_data[name] = flat[:, 0] if flat.shape[1] == 1 else flat
+    return grid, documentation
 
 
 def project_to_surface(
@@ -234,19 +233,21 @@ def _gather_surface(sol: ThinLayerSolution, arrays: dict[str, np.ndarray]):
     return {key: np.concatenate([g[key] for g in gathered]) for key in local}
 
 
-def write_probes(
-    case: Case,
+def probe_tables(
+    lines: tuple[Probe, ...],
     sol: ThinLayerSolution,
+    spins: ThinLayerSpin,
     bulk: list[Field],
     magnetic: ThinLayerMagnetic | None,
-    out: Path,
-) -> None:
-    """probe_<name>.csv with the layer resolved by its 1D profile: the bulk fields sampled,
-    and inside a body replaced by the layer's profile at the point's depth."""
-    if not case.probes:
-        return
+) -> dict[str, dict[str, np.ndarray]]:
+    """The probe_<name>.csv tables (probe -> column -> values, on rank 0; empty elsewhere) with
+    the layer resolved by its 1D profile: the bulk fields sampled, and inside a body replaced
+    by the layer's profile at the point's depth."""
+    tables: dict[str, dict[str, np.ndarray]] = {}
+    if not lines:
+        return tables
     domain = sol.domain
-    axis = np.array(case.spin.axis)
+    axis = np.array(spins.axis)
     functions = {f.name: f.function for f in bulk}
     columns = [("region", functions["region"], 0), ("phi", functions["phi"], 0)]
     columns += [(f"E{c}", functions["E"], i) for i, c in enumerate("xyz")]
@@ -260,16 +261,17 @@ def write_probes(
     if magnetic is not None:
         header += ["Bx_T", "By_T", "Bz_T", "Jx_A_m2", "Jy_A_m2", "Jz_A_m2"]
     header += [f"v{s}_{c}_m_s" for s in ("up", "down") for c in "xyz"]
-    for probe in case.probes:
+    for probe in lines:
         points = probes.probe_points(probe)
         values = probes.sample(domain, points, columns)
         if domain.comm.rank != 0:
             continue
-        rows = _probe_rows(sol, case, points / domain.lambda_in_units, values, gathered, axis)
-        output.write_csv(out / f"probe_{probe.name}.csv", header, np.hstack([points, rows]))
+        rows = _probe_rows(sol, points / domain.lambda_in_units, values, gathered, axis)
+        tables[probe.name] = dict(zip(header, np.hstack([points, rows]).T, strict=True))
+    return tables
 
 
-def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
+def _probe_rows(sol, points, values, surface, axis) -> np.ndarray:
     """Columns after x, y, z for each probe point (lambda units in, SI out)."""
     lam = sol.domain.lambda_m
     magnetic = "B_t" in surface
@@ -315,39 +317,3 @@ def _probe_rows(sol, case, points, values, surface, axis) -> np.ndarray:
     rows = np.hstack(columns)
     rows[np.isnan(region)] = np.nan
     return rows
-
-
-def run_thin_layer(case: Case, domain: Domain, timer: StageTimer, folder: Path) -> dict:
-    """The thin-layer stages after the mesh: solves, fields, files; returns the summary sections
-    (charge, and spin and magnetic) and the field documentation."""
-    with timer.stage("charge", "thin-layer charge sector"):
-        solution = thinlayer.solve_thin_layer(case, domain)
-    magnetic = None
-    if case.magnetic.active:
-        with timer.stage("magnetic", "thin-layer magnetic sector"):
-            magnetic = thinlayer.solve_magnetic(case, solution)
-    with timer.stage("spin", "spin velocities in the layer"):
-        A = magnetic.vector_potential(solution.surface.n, domain.lambda_m) if magnetic else None
-        spins = thinlayer.solve_spin(solution, case, A)
-        summary = thinlayer.summarize(solution, case, magnetic, spins)
-    with timer.stage("fields", "output fields"):
-        # The bulk fields are smooth on the mesh scale: quadratic cells show them (E exactly).
-        spaces = FieldSpaces(domain, min(domain.report.order, 2))
-        bulk = bulk_fields(solution, spaces, magnetic)
-    with timer.stage("output", "writing results"):
-        documentation = fields.field_documentation(bulk)
-        if case.output.fields and "vtu" in case.output.formats:
-            output.write_vtu(domain, bulk, folder)
-        if case.output.fields and "vtx" in case.output.formats:
-            output.write_vtx(domain, bulk, folder / "fields.bp")
-        surface_docs = write_surface(solution, case, magnetic, spins, folder)
-        write_probes(case, solution, bulk, magnetic, folder)
-    log.info(
-        "thin-layer model: the layer (lambda = %.3g m) is analytic; surface fields in "
-        "surface.vtu, probes resolve it with exp(-depth/lambda)",
-        domain.lambda_m,
-    )
-    summary["fields"] = documentation
-    summary["surface_fields"] = surface_docs
-    summary["dofs"] = solution.space.dofmap.index_map.size_global
-    return summary

@@ -1,0 +1,77 @@
+"""The full model's element order and mesh sizes from a requested relative accuracy
+(``[mesh] accuracy``), from the measured convergence of the headline numbers on the sphere
+(README "Choosing the mesh from an accuracy"; benchmarks/accuracy.py prints the table).
+
+Measured: P3 beats P2 at every accuracy worth asking for (at R = 10 lambda, P3 with
+surface_size 0.8 is more accurate than P2 with 0.33 on every number, with a tenth of the cells
+and a third of the time), so the choice is P3 and the size at the surface that the worst
+number, max |E|, needs. Its error grows as the surface curves more (R = 4 lambda: 2.8% at
+h = 1; R = 10 lambda: 0.6%), so the fit carries the smallest radius of curvature R:
+
+    error(max |E|) ~ P3_ERROR (h / lambda)^P3_RATE (R_FIT / R)^CURVATURE_RATE   (layer 4)
+
+with a safety factor on the measured points. Sizes are kept at or below 1 lambda, the coarsest
+that resolves the charge layer. Pure: no DOLFINx, the case reader uses it.
+"""
+
+from dataclasses import dataclass
+
+from giantatom.case_shapes import Box, Cylinder, Ellipsoid, Geometry, Sphere, Torus
+
+P3_ERROR = 0.04  # max |E|, relative, at h = 1 lambda on R = R_FIT (measured 0.028), P3
+P3_RATE = 2.9  # its observed order in h (R = 4: 0.64%, 1.8%, 2.8% at h = 0.6, 0.8, 1.0)
+R_FIT = 4.0  # lambda: the radius the fit was measured on
+CURVATURE_RATE = 1.5  # R = 10 lambda: 0.18%, 0.38%, 0.60% at the same sizes (1.4 to 1.7)
+R_MIN = 1.0  # lambda: sharper edges are taken as this (the screened field is smooth on lambda)
+SIZE_MAX = 1.0  # lambda: the coarsest surface size that resolves the charge layer
+SIZE_MIN = 0.1  # lambda: below this a run is better served by a larger machine and a look
+LAYER = 4.0  # lambda: the refined depth the fit was measured with
+# London moment, N1curl degree 1: relative error ~ LONDON_ERROR h^2 lambda / R (the magnetic
+# tests: R = 5, h = 0.4: 0.7%; R = 10, h = 0.6: 0.8%); degree 2 is several times better
+LONDON_ERROR = 0.22
+
+
+@dataclass(frozen=True)
+class MeshChoice:
+    """What ``accuracy`` chooses, for the keys the case leaves out."""
+
+    order: int
+    surface_size: float
+    layer: float
+
+
+def choose(accuracy: float, radius: float = R_FIT) -> MeshChoice:
+    """Element order and sizes for a relative accuracy of the headline numbers on bodies whose
+    smallest radius of curvature is ``radius`` lambda."""
+    curvature = (R_FIT / max(radius, R_MIN)) ** CURVATURE_RATE
+    size = (accuracy / (P3_ERROR * curvature)) ** (1.0 / P3_RATE)
+    size = min(SIZE_MAX, max(SIZE_MIN, float(f"{size:.2g}")))
+    return MeshChoice(order=3, surface_size=size, layer=LAYER)
+
+
+def magnetic_order(accuracy: float, surface_size: float, radius: float) -> int:
+    """N1curl degree 1 where its London-moment error meets ``accuracy`` on that mesh, else 2
+    (about 13 times the cost with MUMPS on the same mesh: README "Error estimates")."""
+    error = LONDON_ERROR * surface_size**2 / max(radius, R_MIN)
+    return 1 if error <= accuracy else 2
+
+
+def curvature_radius(geometry: Geometry) -> float | None:
+    """The smallest radius of curvature of the bodies' surfaces, geometry units (sharp edges,
+    as a subtracted shape cuts: 0; None where the shapes do not say: CAD files)."""
+    radii = []
+    for body in geometry.bodies:
+        shape = body.shape
+        if body.subtract:
+            radii.append(0.0)
+        elif isinstance(shape, Sphere):
+            radii.append(shape.radius)
+        elif isinstance(shape, Ellipsoid):
+            radii.append(min(shape.semi_axes) ** 2 / max(shape.semi_axes))
+        elif isinstance(shape, Box | Cylinder):
+            radii.append(shape.fillet)
+        elif isinstance(shape, Torus):
+            radii.append(min(shape.minor_radius, shape.major_radius - shape.minor_radius))
+        else:
+            return None
+    return min(radii)

@@ -1,0 +1,139 @@
+"""Error estimates (solver/accuracy.py): each estimate within a factor 3 of the true error
+against the exact sphere (docs/formulation.md sections 1 and 3), at two mesh settings."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from giantatom import accuracy, stages
+from giantatom import exact as exact_sphere
+from giantatom.backend import MPI
+from giantatom.case import MeshSpec, parse_case
+from giantatom.domain import build_domain
+from giantatom.errors import CaseError
+from giantatom.log import StageTimer
+from giantatom.material import Material
+from support import body_case, giantatom, load_summary, sphere, sphere_case, write_case
+
+LAMBDA = 1e-6
+FACTOR = 3.0
+
+
+def exact_charge(radius: float) -> dict[str, float]:
+    """The exact headline charge numbers of a neutral sphere, surface-mean closure."""
+    rho_minus = Material(lambda_m=LAMBDA).rho_minus
+    rho0 = exact_sphere.surface_mean_rho0(rho_minus, radius)
+    r = np.linspace(radius / 2, radius, 20001)
+    return {
+        "rho0_C_m3": rho0,
+        "surface_rho_min_C_m3": rho_minus,
+        "surface_rho_max_C_m3": rho_minus,
+        "E_max_V_m": float(np.abs(exact_sphere.field(r, rho0, radius)).max()),
+    }
+
+
+def solved_with_errors(text: str) -> dict:
+    """summary.json's sections of a case solved in this process, with the error estimates."""
+    case = parse_case(text, Path("/tmp/accuracy.toml"))
+    domain = build_domain(case, MPI.COMM_WORLD)
+    given, model = stages.inputs(case), stages.FullModel()
+    sections = stages.sections(model, stages.solve(model, domain, given, StageTimer()), [], {})
+    return accuracy.estimate(domain, given, sections)
+
+
+def assert_brackets(section: dict, exact: dict[str, float]) -> None:
+    for key, value in exact.items():
+        true = np.abs(np.asarray(section[key]) - value)
+        estimate = np.asarray(section[f"{key}_error"])
+        ratio = estimate / true
+        assert np.all((ratio > 1 / FACTOR) & (ratio < FACTOR)), (key, true, estimate)
+
+
+def test_errors_sit_next_to_their_numbers():
+    coarse = {"a_m": 1.0, "bodies": [{"rho0_C_m3": [1.0, 2.0], "name": "b"}], "rho0_C_m3": 3.0}
+    fine = {"a_m": 0.0, "bodies": [{"rho0_C_m3": [1.5, 1.0], "name": "b"}], "rho0_C_m3": 2.5}
+    out = accuracy.with_errors(coarse, fine)
+    assert list(out) == ["a_m", "bodies", "rho0_C_m3", "rho0_C_m3_error"]
+    assert out["rho0_C_m3_error"] == 0.5
+    assert list(out["bodies"][0]) == ["rho0_C_m3", "rho0_C_m3_error", "name"]
+    assert np.allclose(out["bodies"][0]["rho0_C_m3_error"], [0.5, 1.0])
+
+
+@pytest.mark.parametrize(("radius", "size"), [(8.0, 1.0)])
+def test_charge_estimates_bracket_the_exact_error(radius, size):
+    """P2 numbers, P3 reference on the same mesh."""
+    sections = solved_with_errors(sphere_case(radius, surface_size=size, layer=2.0, far_field=2.0))
+    assert sections["accuracy"]["reference_degree"] == 3
+    assert_brackets(sections["charge"], exact_charge(radius))
+    assert_brackets(sections["charge"]["bodies"][0], exact_charge(radius))
+    speed = exact_sphere.spin_g(radius) * Material(lambda_m=LAMBDA).v_0
+    assert_brackets(sections["spin"], {"v_surface_max_m_s": speed})
+
+
+def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
+    """Through the CLI, all sectors: charge numbers and the surface spin speed (section 3)."""
+    radius = 4.0
+    text = sphere_case(radius, surface_size=0.7, layer=2.0, far_field=2.0)
+    text = text.replace("[mesh]\n", "[mesh]\nerror_estimate = true\n")
+    text += "[spin]\ndirect_check = false\n[output]\nfields = false\nfigures = []\n"
+    out = tmp_path / "results"
+    proc = giantatom("run", str(write_case(tmp_path, text)), "--out", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = load_summary(out)
+    assert_brackets(summary["charge"], exact_charge(radius))
+    v0 = summary["material"]["v0_m_s"]
+    speed = exact_sphere.spin_g(radius) * v0
+    assert_brackets(summary["spin"], {"v_surface_max_m_s": speed})
+    assert summary["charge"]["E_max_V_m_error"] > 0
+    assert "error estimates" in proc.stdout + proc.stderr
+
+
+def test_london_moment_estimate_brackets_the_exact_error():
+    """N1curl degree 1, degree 2 the reference."""
+    radius, field = 3.0, (0.0, 0.0, 0.01)
+    text = sphere_case(radius, surface_size=0.8, layer=2.0, far_field=1.5)
+    text += f"[magnetic]\napplied_field = [{', '.join(map(str, field))}]\n"
+    text += "[spin]\ndirect_check = false\n"
+    sections = solved_with_errors(text)
+    exact = exact_sphere.london_moment(radius, field)
+    got = sections["magnetic"]
+    true = np.linalg.norm(got["moment_A_m2"] - exact)
+    estimate = np.linalg.norm(got["moment_A_m2_error"])
+    assert 1 / FACTOR < estimate / true < FACTOR, (true, estimate)
+
+
+# --- [mesh] accuracy chooses the mesh ----------------------------------------------------------
+
+
+def mesh_of(radius: float, **mesh) -> MeshSpec:
+    """The mesh a sphere case of ``radius`` lambda gets with the [mesh] keys ``mesh``."""
+    text = body_case(sphere(radius), far_field=3.0, **mesh)
+    return parse_case(text, Path("/tmp/accuracy.toml")).mesh
+
+
+def test_accuracy_chooses_order_and_sizes_and_explicit_keys_win():
+    chosen = mesh_of(4.0, accuracy=0.01)
+    assert (chosen.order, chosen.layer) == (3, 4.0)
+    # R = 4 lambda, P3: max |E| 0.64% at h = 0.6, 1.8% at h = 0.8 (README table)
+    assert 0.6 <= chosen.surface_size <= 0.65
+    assert mesh_of(10.0, accuracy=0.01).surface_size == 1.0  # 0.6% measured at R = 10
+    assert mesh_of(4.0, accuracy=0.001).surface_size < chosen.surface_size
+    assert mesh_of(4.0, accuracy=0.01, order=2, surface_size=0.5).order == 2
+    assert mesh_of(4.0, accuracy=0.01, surface_size=0.5).surface_size == 0.5
+    # the London moment of N1curl degree 1 errs about 0.22 h^2 lambda/R: 2% at R = 4, h = 0.62
+    field = "[magnetic]\napplied_field = [0, 0, 0.01]\n"
+    magnetic = parse_case(body_case(sphere(4.0), accuracy=0.01, extra=field), Path("/tmp/m.toml"))
+    assert magnetic.magnetic.order == 2
+    lenient = parse_case(body_case(sphere(30.0), accuracy=0.01, extra=field), Path("/tmp/m.toml"))
+    assert lenient.magnetic.order == 1
+    plain = mesh_of(4.0)
+    assert (plain.order, plain.surface_size, plain.layer) == (2, 0.33, 4.0)
+    assert plain == MeshSpec(far_field=3.0)
+
+
+def test_bad_accuracy_names_its_key():
+    text = sphere_case(4.0).replace("[mesh]\n", "[mesh]\naccuracy = 0.7\n")
+    with pytest.raises(CaseError) as err:
+        parse_case(text, Path("/tmp/accuracy.toml"))
+    assert err.value.key == "mesh.accuracy"
