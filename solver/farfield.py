@@ -37,9 +37,14 @@ def dipole_load(domain: Domain, w, axis: int) -> PETSc.Vec:
     """int_Gamma_inf g w ds with g = (d/dn + 1/R_out) of the potential (x - x_c)_i/(4 pi r^3)
     of a unit dipole along ``axis`` at the centre x_c: -n_i/(4 pi R_out^3). Added to the
     monopole Robin condition, it makes it exact for the dipole far field as well."""
+    return assemble_rhs(fem.form(dipole_data(domain, w, axis)))
+
+
+def dipole_data(domain: Domain, w, axis: int) -> ufl.Form:
+    """The form of ``dipole_load`` (both models' far-field dipole data)."""
     n = ufl.FacetNormal(domain.mesh)
     g = -n[axis] * domain.robin**3 / (4.0 * np.pi)
-    return assemble_rhs(fem.form(g * w * quadrature(domain.ds, degree_of(w))(meshes.OUTER)))
+    return g * w * quadrature(domain.ds, degree_of(w))(meshes.OUTER)
 
 
 def applied_potential(domain: Domain, space: fem.FunctionSpace, field_V_m) -> fem.Function:

@@ -229,12 +229,6 @@ def choose_model(case: Case, domain: Domain) -> Model:
                 case.model.auto_threshold,
             )
         return FullModel()
-    if case.electric.active:
-        raise CaseError(
-            "the thin-layer model does not take an applied electric field yet: use [model] "
-            'kind = "full"',
-            "electric.applied_field",
-        )
     if case.geometry.electrodes:
         raise CaseError(
             'the thin-layer model does not take electrodes yet: use [model] kind = "full"',

@@ -16,6 +16,7 @@ from giantatom.log import log
 from giantatom.parallel import global_max, global_min
 from giantatom.screening import BodyWeights, centroids, electric_field
 from giantatom.thinlayer.conductors import Conductors, field_traces, solve_conductors
+from giantatom.thinlayer.electric import LayerFieldResponse, solve_applied_field
 from giantatom.thinlayer.surface import (
     MAX_DEPTH,
     Surface,
@@ -60,6 +61,7 @@ class ThinLayerSolution:
     # per body, closure -> rho0 (C/m^3), each body alone, neutral, without a field
     rho0_by_closure: list[dict[str, float]] = field(default_factory=list)
     stats: SolveStats = field(default_factory=SolveStats)
+    field_response: LayerFieldResponse | None = None  # with an applied electric field
 
     def electric_field(self, potential) -> ufl.core.expr.Expr:
         return electric_field(self.domain, potential)
@@ -230,6 +232,12 @@ def solve_thin_layer(domain: Domain, inputs: ChargeInputs) -> ThinLayerSolution:
     log_closures(names, rho0, inputs.closure.closure, by_closure)
 
     state = layer_state(rho0)
+    response = None
+    if inputs.applied_field is not None:  # the layers' answer to E_a adds (rho0 does not move)
+        response = solve_applied_field(
+            inputs.applied_field, inputs.solver, domain, V, flux, surface, conductors, stats
+        )
+        state = response.added_to(state)
     q, potentials, sigma, E0, _, E_layer = state
     phi0_bodies = []
     for r, P, name in zip(rho0, unit_potentials, names, strict=True):
@@ -246,6 +254,8 @@ def solve_thin_layer(domain: Domain, inputs: ChargeInputs) -> ThinLayerSolution:
     phi_layer.x.array[:] += sum(
         c * D.x.array for c, D in zip(charges, conductors.far_field, strict=True)
     )
+    if response is not None:
+        phi_layer.x.array[:] += response.potential.x.array
     E_max, E_max_depth = field_maxima(state)
     solution = ThinLayerSolution(
         domain=domain,
@@ -276,6 +286,9 @@ def solve_thin_layer(domain: Domain, inputs: ChargeInputs) -> ThinLayerSolution:
     )
     solution.rho_surface = rho0[surface.body][:, None] + sigma * solution.density_scale()
     solution.surface_means = surface_means(rho0)
+    if response is not None:
+        solution.surface_means += response.surface_means
+        solution.field_response = response
     sharp = domain.comm.allreduce(int(solution.sharp.sum()), op=MPI.SUM)
     if sharp:
         log.warning(
@@ -306,6 +319,7 @@ def summarize(sol: ThinLayerSolution) -> ChargeSummary:
     charges = sol.rho0 * sol.volumes * lam**3 + sol.layer_charge
     means = sol.surface_means
     net_charges = sol.inputs.net_charges
+    response = sol.field_response
     bodies = []
     for m, name in enumerate(domain.body_names):
         mine = surface.body == m
@@ -324,6 +338,7 @@ def summarize(sol: ThinLayerSolution) -> ChargeSummary:
                 surface_rho_min_C_m3=global_min(comm, rho),
                 surface_rho_max_C_m3=global_max(comm, rho),
                 E_max_V_m=float(E_max),
+                dipole_moment_C_m=response.body_dipoles[m] if response else None,
                 volume_m3=float(sol.volumes[m] * lam**3),
                 area_m2=float(sol.areas[m] * lam**2),
                 thin_layer={
@@ -351,6 +366,7 @@ def summarize(sol: ThinLayerSolution) -> ChargeSummary:
                 "fillet radius for values that converge",
             }
     summary = ChargeSummary(
+        electric=response.summary() if response else None,
         closure=sol.inputs.closure.closure,
         **totals(bodies, sol.areas),
         constitutive_residual=0.0,  # Eq. 23 holds in the layer by construction

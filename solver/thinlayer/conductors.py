@@ -52,6 +52,23 @@ def vacuum_laplace(domain: Domain, space, robin: fem.Constant):
     return quadrature(form, 2 * space.ufl_element().embedded_superdegree)
 
 
+def impedance_solver(
+    solver_spec: SolverSpec, domain: Domain, space, k: fem.Function, stats
+) -> tuple[SPDSolver, fem.Function, list[np.ndarray]]:
+    """The layers' exterior problem: -lap u = 0 in the vacuum, du/dn = (k/lambda) u + data on
+    the body surfaces, Robin on Gamma_inf; the bulk dofs of each body (returned) are held at the
+    values of the returned function, set before each solve."""
+    bulk = bulk_dofs(domain, space)
+    g = fem.Function(space)
+    bc = fem.dirichletbc(g, np.concatenate(bulk))
+    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
+    impedance = k("+") * u("+") * w("+") * domain.dS(domain.body_tags)
+    a = vacuum_laplace(domain, space, domain.robin) + quadrature(
+        impedance, 2 * space.ufl_element().embedded_superdegree
+    )
+    return SPDSolver(a, "conductor", solver_spec, stats, bcs=[bc]), g, bulk
+
+
 def solve_conductors(
     solver_spec: SolverSpec,
     domain: Domain,
@@ -85,17 +102,10 @@ def solve_conductors(
     k = fem.Function(flux.space, name="k")
     k.x.array[flux.all_nodes] = decay_rate(H.x.array[flux.all_nodes])
     k.x.scatter_forward()
-    bulk = bulk_dofs(domain, space)
     # The bulk of the bodies takes no part; it is set to psi_j's constant there (1 in body j,
     # 0 in the others), so that psi_j and the potential of the layers are smooth in the bodies.
-    g = fem.Function(space)
-    bc = fem.dirichletbc(g, np.concatenate(bulk))
-    u, w = ufl.TrialFunction(space), ufl.TestFunction(space)
-    impedance = k("+") * u("+") * w("+") * domain.dS(domain.body_tags)
-    a = vacuum_laplace(domain, space, domain.robin) + quadrature(
-        impedance, 2 * space.ufl_element().embedded_superdegree
-    )
-    solver = SPDSolver(a, "conductor", solver_spec, stats, bcs=[bc])
+    solver, g, bulk = impedance_solver(solver_spec, domain, space, k, stats)
+    w = ufl.TestFunction(space)
     potentials, derivatives = [], []
     test = flux.test
     rhs = None
