@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import BIN, giantatom, load_summary, sphere_case, write_case
+from support import BIN, giantatom, load_summary, sphere_case, write_case
 
 TINY = sphere_case(2.0, surface_size=0.5, layer=1.5, far_field=2.5)
 NO_FIGURES = "[output]\nfigures = []\n"
