@@ -1,7 +1,9 @@
 """Geometry and mesh generation with gmsh (rank 0 only; ``giantatom.domain`` distributes).
 
 shapes.py  one OpenCASCADE builder per case-file shape
-model.py   bodies + outer vacuum sphere, physical groups, size field, meshing, mesh report
+model.py   bodies + outer vacuum sphere, physical groups, meshing, mesh report
+sizes.py   the element size fields (lambda-resolving for the full model, geometric for the
+           thin-layer model)
 """
 
 from collections.abc import Iterator

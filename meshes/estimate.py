@@ -120,7 +120,8 @@ def body_measures(model) -> list[tuple[float, float]]:
 def estimate_model(model, case, ranks: int = 1) -> MeshEstimate:
     """The estimate for ``case`` on its built geometry ``model`` (before meshing), with the
     size field ``giantatom.meshes.model.generate_mesh`` will use for the case's model."""
-    from giantatom.meshes.model import body_dimensions, far_size, model_kind
+    from giantatom.meshes.model import body_dimensions, model_kind
+    from giantatom.meshes.sizes import far_size
 
     smallest, half_diagonals = body_dimensions(model)
     measures = body_measures(model)

@@ -27,13 +27,16 @@ The package is organised by stage, in the order the data flows:
 The Python API (README "Python API"):
 
     import giantatom
-    results = giantatom.solve(giantatom.load_case("cases/sphere.toml"))  # in memory, every rank
+    case = giantatom.Case.from_toml("cases/sphere.toml")  # or giantatom.Case(Material(...), ...)
+    results = giantatom.solve(case)                                      # in memory, every rank
     results.summary.rho0, results.fields["rho"], results.grid(), results.save("out/sphere")
     giantatom.load("out/sphere")                                         # read back, no DOLFINx
     giantatom.log_to_console()                                           # the CLI's log lines
+    from giantatom import figures, exact                                 # pictures, exact fields
 
 Importing this package does not import DOLFINx; ``giantatom.backend`` does, in one place. The
-names above are attributes loaded on first use.
+names above, and the case classes (giantatom.case's ``__all__``: Case, Material, Geometry, Body,
+Sphere, MeshSpec, ...), are attributes loaded on first use.
 """
 
 import importlib

@@ -1,7 +1,9 @@
 """A case: the material, the geometry and the settings of a run, as validated objects.
 
-Build one in Python or read it from a case file (solver/casefile.py); each object checks itself
-when it is made (solver/case_fields.py), so bad input raises ``CaseError`` naming the field,
+Build one in Python or read it from a case file (solver/casefile.py); the shapes and bodies are
+solver/case_shapes.py's, the output settings and probes solver/case_output.py's (all exported
+here). Each object checks itself when it is made (solver/case_fields.py), so bad input raises
+``CaseError`` naming the field,
 ``Sphere.radius: must be positive, got -1`` in Python, ``geometry.body[1].radius: ...`` from a
 case file. Keyword arguments are the case-file keys, except ``lambda`` (a Python keyword):
 ``Material(lambda_="40 nm")``.
@@ -21,7 +23,6 @@ light.
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from giantatom.case_fields import (
     Checked,
@@ -38,6 +39,7 @@ from giantatom.case_fields import (
     tuple_of,
     vector,
 )
+from giantatom.case_output import FIGURES, OutputSpec, Probe
 from giantatom.case_shapes import (
     SHAPES,
     Body,
@@ -60,7 +62,8 @@ from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius, m
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
-# solver's own (vacuum_eps, check_mesh_file, check_lambda_resolution, EPS_*, PIXELS, ...).
+# solver's own (vacuum_eps, check_mesh_file, check_lambda_resolution, EPS_*, ...;
+# the output settings and probes are solver/case_output.py's).
 __all__ = [
     "CLOSURES",
     "FIGURES",
@@ -322,80 +325,6 @@ class SolverSpec(Checked):
     def validate(self) -> None:
         if self.rtol >= 1e-4:
             self.fail("rtol", f"must be below 1e-4 for meaningful fields, got {self.rtol:g}")
-
-
-FIELD_FORMATS = ("vtu", "vtx")
-# Pictures a run can draw into figures/ (solver/figures.py; README "Pictures").
-PIXELS = (64, 8192)  # the range of a picture's width and height
-FIGURES = ("charge", "field", "surface", "magnetic", "current", "spin", "profile", "view")
-
-
-def valid_pixels(n: int) -> bool:
-    return PIXELS[0] <= n <= PIXELS[1]
-
-
-def _drawn_from(choices: tuple[str, ...], hint: str = "", optional: bool = False):
-    def check(value: Any) -> tuple[str, ...] | None:
-        if value is None and optional:
-            return None
-        if not isinstance(value, list | tuple) or not all(v in choices for v in value):
-            raise Invalid(f"must be a list drawn from {list(choices)}{hint}, got {value!r}")
-        return tuple(dict.fromkeys(value))
-
-    return check
-
-
-def _pixels(value: Any) -> tuple[int, int]:
-    if (
-        not isinstance(value, list | tuple)
-        or len(value) != 2
-        or not all(
-            isinstance(v, int) and not isinstance(v, bool) and valid_pixels(v) for v in value
-        )
-    ):
-        raise Invalid(
-            f"must be [width, height] in pixels, {PIXELS[0]} to {PIXELS[1]} each, got {value!r}"
-        )
-    return (value[0], value[1])
-
-
-def _directory(value: Any) -> Path | None:
-    if value is None or isinstance(value, Path):
-        return value
-    if not isinstance(value, str):
-        raise Invalid(f"must be a string, got {value!r}")
-    return Path(value)
-
-
-@dataclass(frozen=True)
-class OutputSpec(Checked):
-    # Kept as given: a relative directory is taken from where the run starts. None: results/<name>.
-    dir: Path | None = param(_directory, None)
-    fields: bool = param(boolean, True)  # write the ParaView files
-    formats: tuple[str, ...] = param(_drawn_from(FIELD_FORMATS), ("vtu",))  # vtu, vtx
-    figures: tuple[str, ...] | None = param(_drawn_from(FIGURES, " ([] for none)", True), None)
-    figure_size: tuple[int, int] = param(_pixels, (1600, 1200))  # PNG width, height
-
-
-def _probe_name(value: Any) -> str:
-    if not isinstance(value, str) or not value or not all(c.isalnum() or c in "-_" for c in value):
-        raise Invalid("is required: letters, digits, - and _ (it names the CSV file)")
-    return value
-
-
-@dataclass(frozen=True)
-class Probe(Checked):
-    """Fields sampled at ``points`` points on the segment from ``start`` to ``end`` (geometry
-    units), written to probe_<name>.csv."""
-
-    name: str = param(_probe_name)
-    start: Vector = param(vector())
-    end: Vector = param(vector())
-    points: int = param(integer(minimum=2), 201)
-
-    def validate(self) -> None:
-        if self.start == self.end:
-            self.fail("end", "must differ from start")
 
 
 @dataclass(frozen=True)

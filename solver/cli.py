@@ -179,7 +179,7 @@ def _verbosity(p: argparse.ArgumentParser) -> None:
 
 def _plot(args) -> None:
     from giantatom import figures
-    from giantatom.case import PIXELS, valid_pixels
+    from giantatom.case_output import PIXELS, valid_pixels
 
     size = None
     if args.size:
@@ -266,6 +266,13 @@ def _check(case) -> None:
                 f"    hole {hole.key}: fluxoid {hole.fluxoid} Phi_0 along {list(hole.axis)} "
                 f"through {list(hole.center)}"
             )
+    for electrode in case.geometry.electrodes:
+        held = (
+            f"floating, charge {electrode.charge:g} C"
+            if electrode.floating
+            else f"held at {electrode.potential:g} V"
+        )
+        print(f"  electrode {electrode.name!r}: {electrode.shape.kind}, {held}")
     print(
         f"  bodies fit in a sphere of radius {info['bounding_radius'] * lam:.4g} "
         f"{case.geometry.unit} = {info['bounding_radius']:.3g} lambda; outer vacuum sphere "

@@ -1,8 +1,6 @@
 """The Python API (README "Python API"): giantatom.solve gives the numbers of `giantatom run`,
 on 1 and 2 ranks; save/load round trip; the grid of the field file; errors as exceptions with
-the command's messages; the example notebook runs.
-
-Case.from_toml is being added to giantatom.case; until then these tests use load_case."""
+the command's messages; the exports; the example notebook runs."""
 
 import json
 import math
@@ -75,7 +73,7 @@ def solved(tmp_path_factory):
     case_file = small_case(tmp)
     proc = command("run", str(case_file), "--out", str(tmp / "cli"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = giantatom.solve(giantatom.load_case(case_file), MPI.COMM_WORLD)
+    results = giantatom.solve(giantatom.Case.from_toml(case_file), MPI.COMM_WORLD)
     return tmp, results
 
 
@@ -147,6 +145,21 @@ def test_import_is_light_and_silent():
     assert proc.stdout.split() == ["['Case',", "'Results',", "'Summary',", "'load',", "'solve']"]
 
 
+def test_case_names_are_exported():
+    """Every name of giantatom.case's __all__ is giantatom.<name>, the same object; listed by
+    dir(giantatom); and reaching them imports no DOLFINx."""
+    code = (
+        "import sys, giantatom, giantatom.case as c; "
+        "missing = [n for n in c.__all__ if getattr(giantatom, n, None) is not getattr(c, n)]; "
+        "hidden = sorted(set(c.__all__) - set(dir(giantatom))); "
+        "assert not missing and not hidden, (missing, hidden); "
+        "assert 'dolfinx' not in sys.modules; print(len(c.__all__))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout) > 20
+
+
 def test_errors_are_the_commands(tmp_path, capsys):
     """The same message as the command's one line; the library prints nothing."""
     import giantatom
@@ -160,7 +173,7 @@ def test_errors_are_the_commands(tmp_path, capsys):
     assert proc.returncode != 0
     capsys.readouterr()
     with pytest.raises(GiantAtomError) as caught:
-        giantatom.solve(giantatom.load_case(case_file))
+        giantatom.solve(giantatom.Case.from_toml(case_file))
     assert proc.stderr.strip() == f"giantatom: error: {caught.value}"
     assert capsys.readouterr().out == ""
     assert not (tmp_path / "out").exists()
@@ -171,7 +184,7 @@ import json, sys
 import giantatom
 from giantatom.output import _jsonable
 
-results = giantatom.solve(giantatom.load_case(sys.argv[1]))
+results = giantatom.solve(giantatom.Case.from_toml(sys.argv[1]))
 grid = results.grid()  # collective
 results.save(sys.argv[2])
 if results.domain.comm.rank == 0:

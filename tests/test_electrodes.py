@@ -147,3 +147,18 @@ def test_bad_electrode(tmp_path, name):
     for word in words:
         assert word in lines[0]
     assert not out.exists()
+
+
+def test_check_lists_the_electrodes(tmp_path):
+    """`giantatom check` lists each electrode with its shape and how it is held."""
+    held = electrode(
+        'shape = "sphere"\nradius = 1.0\ncenter = [8, 0, 0]', "potential = 1.5", "gate"
+    )
+    free = electrode(
+        'shape = "sphere"\nradius = 1.0\ncenter = [-8, 0, 0]', "floating = true", "island"
+    )
+    text = body_case(sphere(3.0), surface_size=0.5).replace("[mesh]", held + free + "[mesh]")
+    proc = giantatom("check", str(write_case(tmp_path, text)))
+    assert proc.returncode == 0, proc.stderr
+    assert "electrode 'gate': sphere, held at 1.5 V" in proc.stdout
+    assert "electrode 'island': sphere, floating, charge 0 C" in proc.stdout

@@ -1,0 +1,118 @@
+"""The element size fields of the gmsh model (meshes/model.py builds the model and meshes it).
+
+Full model: the size is ``surface_size`` at every body surface and within ``layer`` lambdas under
+it (one lambda on the vacuum side), growing at ``growth`` to ``far_size`` towards the outer
+sphere. Thin-layer model: the size follows the geometry alone (its dimensions and curvature).
+Sizes in lambda.
+"""
+
+import math
+from typing import TYPE_CHECKING
+
+import gmsh
+
+from giantatom.case import Case
+
+if TYPE_CHECKING:
+    from giantatom.meshes.model import GeometryModel
+
+
+def far_size(model: "GeometryModel", case: Case) -> float:
+    """Element size on the outer sphere, lambda."""
+    return case.mesh.far_size or max(case.mesh.surface_size, model.outer_radius / 8.0)
+
+
+def _threshold(distance: int, h_surface: float, h_far: float, depth: float, growth: float) -> int:
+    fields = gmsh.model.mesh.field
+    threshold = fields.add("Threshold")
+    fields.setNumber(threshold, "InField", distance)
+    fields.setNumber(threshold, "SizeMin", h_surface)
+    fields.setNumber(threshold, "SizeMax", h_far)
+    fields.setNumber(threshold, "DistMin", depth)
+    fields.setNumber(threshold, "DistMax", depth + (h_far - h_surface) / growth)
+    return threshold
+
+
+def _restrict(field_tag: int, volumes: list[int]) -> int:
+    fields = gmsh.model.mesh.field
+    restricted = fields.add("Restrict")
+    fields.setNumber(restricted, "InField", field_tag)
+    fields.setNumbers(restricted, "VolumesList", volumes)
+    fields.setNumber(restricted, "IncludeBoundary", 1)
+    return restricted
+
+
+def lambda_size_field(model: "GeometryModel", case: Case) -> None:
+    """The full model's size field: fine within ``layer`` lambdas under each body surface, one
+    lambda outside it (and between a body and an electrode), coarser away from both."""
+    spec = case.mesh
+    h_far = far_size(model, case)
+    fields = gmsh.model.mesh.field
+    distance = fields.add("Distance")
+    fields.setNumbers(distance, "SurfacesList", [s for surfs in model.body_surfaces for s in surfs])
+    # Sample the surfaces at about half a layer depth, so no surface point looks far away.
+    spacing = 0.5 * min(spec.layer, 4.0)
+    sampling = math.ceil(2.0 * math.pi * model.bounding_radius / spacing)
+    fields.setNumber(distance, "Sampling", min(max(sampling, 20), 600))
+    # Inside, the charge layer decays as exp(-depth/lambda): keep it fine for `layer` lambdas.
+    # Outside, the fields vary on the scale of the body, so one lambda of fine mesh is enough.
+    inside = _threshold(distance, spec.surface_size, h_far, spec.layer, spec.growth)
+    if model.electrode_surfaces:  # the vacuum between a body and an electrode: as fine
+        distance = fields.add("Distance")
+        surfaces = model.body_surfaces + model.electrode_surfaces
+        fields.setNumbers(distance, "SurfacesList", [s for surfs in surfaces for s in surfs])
+        fields.setNumber(distance, "Sampling", min(max(sampling, 20), 600))
+    outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
+    body_volumes = [v for vols in model.body_volumes for v in vols]
+    restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]
+    _background(restricted, 16, h_far)
+
+
+def _background(sizes: list[int], curvature: int, h_far: float) -> int:
+    """The smallest of the size fields ``sizes`` as the background mesh size, refined only by
+    ``curvature`` elements per 2 pi of surface curvature and at most ``h_far``."""
+    fields = gmsh.model.mesh.field
+    combined = fields.add("Min")
+    fields.setNumbers(combined, "FieldsList", sizes)
+    fields.setAsBackgroundMesh(combined)
+    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", curvature)
+    gmsh.option.setNumber("Mesh.MeshSizeMax", h_far)
+    return combined
+
+
+def geometric_size_field(model: "GeometryModel", case: Case, smallest, half_diagonals) -> int:
+    """Thin-layer meshes follow the geometry alone: near body k the element size is
+    resolution * min(half-diagonal_k, 2 * smallest dimension_k), smaller where the surface
+    curves (resolution * radius of curvature: fillets, tips), growing towards the outer
+    sphere. Nothing here depends on lambda."""
+    resolution = case.model.resolution
+    h_far = far_size(model, case)
+    fields = gmsh.model.mesh.field
+    thresholds = []
+    for surfaces, dimension, half in zip(
+        model.body_surfaces, smallest, half_diagonals, strict=True
+    ):
+        h_surface = min(resolution * min(half, 2.0 * dimension), h_far)
+        distance = fields.add("Distance")
+        fields.setNumbers(distance, "SurfacesList", surfaces)
+        fields.setNumber(distance, "Sampling", 100)
+        thresholds.append(_threshold(distance, h_surface, h_far, 0.0, case.mesh.growth))
+    return _background(thresholds, math.ceil(2.0 * math.pi / resolution), h_far)
+
+
+def extend_surface_sizes(model: "GeometryModel", case: Case, distance_field: int) -> None:
+    """After the surfaces are meshed: the volume's size field is the smaller of the distance
+    field and the body surfaces' own element sizes, growing away from them at ``growth``."""
+    fields = gmsh.model.mesh.field
+    h_far = far_size(model, case)
+    extend = fields.add("Extend")
+    fields.setNumbers(extend, "SurfacesList", [s for surfs in model.body_surfaces for s in surfs])
+    fields.setNumber(extend, "DistMax", h_far / case.mesh.growth)
+    fields.setNumber(extend, "SizeMax", h_far)
+    fields.setNumber(extend, "Power", 1.0)
+    combined = fields.add("Min")
+    fields.setNumbers(combined, "FieldsList", [distance_field, extend])
+    fields.setAsBackgroundMesh(combined)
+    gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
