@@ -62,7 +62,11 @@ def sphere(
     rho = np.where(inside, rho0 + amplitude * sinh_over_s, 0.0)
     # the charge inside radius s: rho0 4/3 pi s^3 + C 4 pi lambda^3 (s cosh s - sinh s)
     enclosed = rho0 * 4.0 / 3.0 * math.pi * s**3 * lam3
-    enclosed = enclosed + amplitude * 4.0 * math.pi * lam3 * (s * cosh_s - sinh_s)
+    # s cosh s - sinh s, scaled like sinh and cosh; its series near the centre, where the
+    # difference cancels to nothing (s^3/3 + s^5/30 + s^7/840 + ...)
+    series = math.exp(-x) * (s**3 / 3.0 + s**5 / 30.0 + s**7 / 840.0)
+    shell = np.where(s < 1e-2, series, s * cosh_s - sinh_s)
+    enclosed = enclosed + amplitude * 4.0 * math.pi * lam3 * shell
     r_m = np.where(r > 0, r, 1.0) * lambda_m
     E = np.where(inside, enclosed, charge) / (4.0 * math.pi * EPS_0 * r_m**2)
     # at r -> 0 the enclosed charge goes as r^3: E -> rho(0) r / (3 eps0) = 0
