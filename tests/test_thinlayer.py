@@ -300,7 +300,9 @@ def test_sphere_in_a_field():
 def test_sphere_in_a_field_through_the_pipeline(tmp_path):
     """Regression: a thin-layer body without holes in a magnetic field, run end to end with its
     fields (B outside was an empty sum of ring fields, a scalar 0, and writing it crashed)."""
-    text = thin_sphere(30.0, "[magnetic]\napplied_field = [0, 0, 5e-5]\n[output]\nfigures = []")
+    text = thin_sphere(
+        30.0, "[magnetic]\napplied_field = [0, 0, 5e-5]\n[output]\nfigures = []", "resolution = 0.4"
+    )
     out = tmp_path / "results"
     proc = giantatom("run", str(write_case(tmp_path, text)), "--out", str(out), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
