@@ -13,6 +13,7 @@ from giantatom.backend import MPI, dolfinx, fem, ufl
 from giantatom.case import SolverSpec
 from giantatom.domain import Domain
 from giantatom.linalg import SolveStats, SPDSolver, dirichlet_rhs
+from giantatom.screening import geometry_degree, quadrature
 
 
 def pinned_outside(domain: Domain, V: fem.FunctionSpace) -> np.ndarray:
@@ -54,7 +55,9 @@ class GradientProjection:
     def __init__(self, domain: Domain, spec: SolverSpec, degree: int, stats: SolveStats):
         V = fem.functionspace(domain.mesh, ("Lagrange", degree))
         u, self.w = ufl.TrialFunction(V), ufl.TestFunction(V)
-        a = ufl.inner(ufl.grad(u), ufl.grad(self.w)) * domain.dx_bodies
+        # P3 runs (cubic geometry): the charge sector's quadrature, 2 x degree (screening.py)
+        self.dx = quadrature(domain.dx_bodies, min(degree, geometry_degree(domain)))
+        a = ufl.inner(ufl.grad(u), ufl.grad(self.w)) * self.dx
         bc = fem.dirichletbc(fem.Function(V), pinned_outside(domain, V))
         # GAMG on the degree of chi itself: the p-multigrid of solver/linalg.py took 20 CG
         # iterations instead of 39 on one rank, but its coarse Galerkin operator lacks diagonals
@@ -62,7 +65,6 @@ class GradientProjection:
         # zero vacuum term for the sparsity it needed 119 iterations
         self.solver = SPDSolver(a, "spin_phase", spec, stats, bcs=[bc])
         self.degree = degree
-        self.dx = domain.dx_bodies
 
     def solve(self, v, label: str) -> fem.Function:
         b = dirichlet_rhs(self.solver, fem.form(ufl.inner(v, ufl.grad(self.w)) * self.dx))
@@ -76,10 +78,10 @@ class GradientProjection:
 
 def relative_size(domain: Domain, part, whole) -> list[float]:
     """||part|| / ||whole|| over each body (L2)."""
-    sizes = []
+    sizes, dx = [], quadrature(domain.dx, geometry_degree(domain))
     for tag in domain.body_tags:
-        size = domain.integrate(ufl.dot(whole, whole) * domain.dx(tag))
-        share = domain.integrate(ufl.dot(part, part) * domain.dx(tag))
+        size = domain.integrate(ufl.dot(whole, whole) * dx(tag))
+        share = domain.integrate(ufl.dot(part, part) * dx(tag))
         sizes.append(float(np.sqrt(share / size)) if size > 0 else 0.0)
     return sizes
 

@@ -20,6 +20,11 @@ def quadrature(measure: ufl.Measure, degree: int) -> ufl.Measure:
     return measure if degree <= 2 else measure(degree=2 * degree)
 
 
+def geometry_degree(domain: Domain) -> int:
+    """The degree of the mesh's curved cells: the run's element order (``[mesh] order``)."""
+    return domain.mesh.geometry.cmap.degree
+
+
 def degree_of(u) -> int:
     return u.ufl_function_space().ufl_element().embedded_superdegree
 

@@ -10,6 +10,7 @@ from giantatom.linalg import assemble_rhs
 from giantatom.parallel import global_max, global_min
 from giantatom.phase import surface_values
 from giantatom.relations import SPINS
+from giantatom.screening import geometry_degree, quadrature
 from giantatom.spin import PHASE, REFERENCE_FLOW, SpinSolution
 from giantatom.stopfield import (
     STOP_FIELD_SMOOTHING,
@@ -34,7 +35,7 @@ def surface_averages(sol: SpinSolution, exprs: list, smoothing: int = 0, nodes: 
     vector = fem.functionspace(domain.mesh, ("Lagrange", 1, (3,)))
     inside = domain.body_indicator
     q, v = ufl.TestFunction(scalar), ufl.TestFunction(vector)
-    surfaces = domain.dS(domain.body_tags)
+    surfaces = quadrature(domain.dS, geometry_degree(domain))(domain.body_tags)  # P3: 2 x 3
     weights = assemble_rhs(fem.form(q("+") * surfaces))
     facets = np.concatenate([domain.surface_facets(tag) for tag in domain.body_tags])
     vertices = fem.locate_dofs_topological(scalar, 2, facets)
