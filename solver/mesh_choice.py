@@ -14,7 +14,7 @@ with a safety factor on the measured points. Sizes are kept at or below 1 lambda
 that resolves the charge layer. Pure: no DOLFINx, the case reader uses it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from giantatom.case_shapes import Box, Cylinder, Ellipsoid, Geometry, Sphere, Torus
 
@@ -26,6 +26,7 @@ R_MIN = 1.0  # lambda: sharper edges are taken as this (the screened field is sm
 SIZE_MAX = 1.0  # lambda: the coarsest surface size that resolves the charge layer
 SIZE_MIN = 0.1  # lambda: below this a run is better served by a larger machine and a look
 LAYER = 4.0  # lambda: the refined depth the fit was measured with
+DEFAULT_ACCURACY = 0.01  # what a case that sets no [mesh] order, surface_size, layer gets
 # London moment, N1curl degree 1: relative error ~ LONDON_ERROR h^2 lambda / R (the magnetic
 # tests: R = 5, h = 0.4: 0.7%; R = 10, h = 0.6: 0.8%); degree 2 is several times better
 LONDON_ERROR = 0.22
@@ -38,6 +39,49 @@ class MeshChoice:
     order: int
     surface_size: float
     layer: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a case's accuracy chose, and why: for the log and summary.json's ``mesh.chosen``."""
+
+    accuracy: float
+    default: bool  # the case set none of accuracy, order, surface_size, layer
+    radius: float | None  # smallest radius of curvature, lambda (None: the shapes do not say)
+    mesh: dict[str, float] = field(default_factory=dict)  # the [mesh] keys chosen
+    magnetic_order: int | None = None  # the N1curl degree, where chosen
+
+    def describe(self) -> str:
+        """One log line: "accuracy 0.01 (default): P3, surface_size 1 lambda, ..."."""
+        words = {
+            "order": lambda v: f"P{v}",
+            "surface_size": lambda v: f"surface_size {v:g} lambda",
+            "layer": lambda v: f"layer {v:g} lambda",
+        }
+        parts = [words[k](v) for k, v in self.mesh.items()]
+        text = f"accuracy {self.accuracy:g}{' (default)' if self.default else ''}: "
+        text += ", ".join(parts) if parts else "mesh keys given"
+        if self.radius is None:
+            text += f" (radius of curvature unknown: taken as {R_FIT:g} lambda)"
+        else:
+            text += f" (smallest radius of curvature {self.radius:.3g} lambda)"
+        if self.magnetic_order is not None:
+            text += f"; N1curl degree {self.magnetic_order}"
+        return text
+
+    def summary(self) -> dict:
+        """summary.json's ``mesh.chosen``."""
+        return {
+            "default": self.default,
+            "radius_of_curvature_lambda": self.radius,
+            **self.mesh,
+            "magnetic_order": self.magnetic_order,
+        }
+
+    def holds_for(self, mesh_values: dict[str, float], magnetic_order: int | None) -> bool:
+        """Still what a case has (a case replaced with other mesh keys drops its record)."""
+        same = all(mesh_values.get(k) == v for k, v in self.mesh.items())
+        return same and self.magnetic_order in (None, magnetic_order)
 
 
 def choose(accuracy: float, radius: float = R_FIT) -> MeshChoice:
