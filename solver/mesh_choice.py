@@ -27,9 +27,10 @@ SIZE_MAX = 1.0  # lambda: the coarsest surface size that resolves the charge lay
 SIZE_MIN = 0.1  # lambda: below this a run is better served by a larger machine and a look
 LAYER = 4.0  # lambda: the refined depth the fit was measured with
 DEFAULT_ACCURACY = 0.01  # what a case that sets no [mesh] order, surface_size, layer gets
-# London moment, N1curl degree 1: relative error ~ LONDON_ERROR h^2 lambda / R (the magnetic
-# tests: R = 5, h = 0.4: 0.7%; R = 10, h = 0.6: 0.8%); degree 2 is several times better
-LONDON_ERROR = 0.22
+# London moment, N1curl degree 1 on the chosen (P3) meshes: relative error ~ LONDON_ERROR h^2
+# lambda / R (benchmarks/london_order.py: R = 4, h = 0.62: 2.1%; R = 10, h = 1: 2.7%, i.e.
+# 0.22 and 0.27; with a tenth for safety). Degree 2: about 0.004 h^4 lambda / R (0.015%, 0.031%)
+LONDON_ERROR = 0.3
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def choose(accuracy: float, radius: float = R_FIT) -> MeshChoice:
 
 def magnetic_order(accuracy: float, surface_size: float, radius: float) -> int:
     """N1curl degree 1 where its London-moment error meets ``accuracy`` on that mesh, else 2
-    (about 13 times the cost with MUMPS on the same mesh: README "Error estimates")."""
+    (one mesh for all sectors: degree 2 is the way to 1% at R <= 20 lambda, 8 to 15 times
+    degree 1's seconds with MUMPS on the P3 meshes; README "Choosing the mesh from an
+    accuracy")."""
     error = LONDON_ERROR * surface_size**2 / max(radius, R_MIN)
     return 1 if error <= accuracy else 2
 
