@@ -27,10 +27,14 @@ SIZE_MAX = 1.0  # lambda: the coarsest surface size that resolves the charge lay
 SIZE_MIN = 0.1  # lambda: below this a run is better served by a larger machine and a look
 LAYER = 4.0  # lambda: the refined depth the fit was measured with
 DEFAULT_ACCURACY = 0.01  # what a case that sets no [mesh] order, surface_size, layer gets
-# London moment, N1curl degree 1 on the chosen (P3) meshes: relative error ~ LONDON_ERROR h^2
-# lambda / R (benchmarks/london_order.py: R = 4, h = 0.62: 2.1%; R = 10, h = 1: 2.7%, i.e.
-# 0.22 and 0.27; with a tenth for safety). Degree 2: about 0.004 h^4 lambda / R (0.015%, 0.031%)
-LONDON_ERROR = 0.3
+# London moment, N1curl degree 1 on the chosen (P3) meshes: relative error ~ LONDON_ERROR
+# (h / lambda)^2 (R_FIT / R)^LONDON_RATE (benchmarks/london_order.py: R = 4, h = 0.62: 2.1%;
+# R = 10, h = 1: 2.7%; R = 30, h = 1: 1.35%, i.e. 0.055, 0.049, 0.049 of h^2 (4/R)^0.64; a
+# tenth added for safety). It falls more slowly than lambda/R, the layer's share of the moment
+# (the P2 meshes of the magnetic tests suggested 0.22 h^2 lambda/R). Degree 2: 0.015% and
+# 0.031% at R = 4 and 10 on the same meshes.
+LONDON_ERROR = 0.06
+LONDON_RATE = 0.64
 
 
 @dataclass(frozen=True)
@@ -96,10 +100,9 @@ def choose(accuracy: float, radius: float = R_FIT) -> MeshChoice:
 
 def magnetic_order(accuracy: float, surface_size: float, radius: float) -> int:
     """N1curl degree 1 where its London-moment error meets ``accuracy`` on that mesh, else 2
-    (one mesh for all sectors: degree 2 is the way to 1% at R <= 20 lambda, 8 to 15 times
-    degree 1's seconds with MUMPS on the P3 meshes; README "Choosing the mesh from an
-    accuracy")."""
-    error = LONDON_ERROR * surface_size**2 / max(radius, R_MIN)
+    (one mesh for all sectors: at 1% degree 2 below R = 65 lambda, 8 to 15 times degree 1's
+    seconds with MUMPS on the P3 meshes; README "Choosing the mesh from an accuracy")."""
+    error = LONDON_ERROR * surface_size**2 * (R_FIT / max(radius, R_MIN)) ** LONDON_RATE
     return 1 if error <= accuracy else 2
 
 
