@@ -99,6 +99,25 @@ def test_mesh_defaults_follow_the_rule(keys, expected, default):
     assert (None if choice is None else choice.default) == default
 
 
+@pytest.mark.parametrize(
+    ("radius", "degree"),
+    [
+        (160, 2),  # R = 4 lambda: degree 1 measured 2.1% on the chosen mesh
+        (400, 2),  # R = 10: 2.7%
+        (1200, 2),  # R = 30: 1.35% (README "Choosing the mesh from an accuracy")
+        (4000, 1),  # R = 100: degree 1 within 1% by the fit (0.76%)
+    ],
+)
+def test_accuracy_chooses_the_n1curl_degree(radius, degree):
+    """The N1curl degree where [magnetic] order is left out: what 1% needs on the chosen mesh."""
+    case = parse(GOOD.replace("radius = 320", f"radius = {radius}"))
+    assert case.magnetic.order == degree == case.mesh_choice.magnetic_order
+    classic = parse(GOOD.replace("radius = 320", f"radius = {radius}") + "[mesh]\nlayer = 3\n")
+    assert classic.magnetic.order == 1  # mesh keys without accuracy: degree 1 as before
+    given = parse(GOOD.replace("radius = 320", f"radius = {radius}") + "[magnetic]\norder = 3\n")
+    assert given.magnetic.order == 3 and given.mesh_choice.magnetic_order is None
+
+
 def test_mesh_choice_is_recorded_and_round_trips():
     field = "[magnetic]\napplied_field = [0, 0, 0.01]\n"
     case = parse(GOOD + field)
