@@ -58,7 +58,15 @@ from giantatom.case_sweep import SweepParameter, sweep_parameters
 from giantatom.case_sweep import sweep_key as sweep_key  # solver/sweep.py's, kept here
 from giantatom.errors import CaseError
 from giantatom.material import Material as LondonMaterial
-from giantatom.mesh_choice import R_FIT, MeshChoice, choose, curvature_radius, magnetic_order
+from giantatom.mesh_choice import (
+    DEFAULT_ACCURACY,
+    R_FIT,
+    Choice,
+    MeshChoice,
+    choose,
+    curvature_radius,
+    magnetic_order,
+)
 from giantatom.units import parse_length
 
 # The public names (giantatom re-exports them); the checks and bounds below them are the
@@ -103,7 +111,9 @@ MODEL_KINDS = ("full", "thin-layer", "auto")
 MAGNETIC_SOLVERS = ("direct", "iterative")
 MAGNETIC_BOUNDARIES = ("dipole", "uniform")
 ORDERS = (1, 2, 3)
-DEFAULT_MESH = MeshChoice(order=2, surface_size=0.33, layer=4.0)  # without [mesh] accuracy
+# The classic defaults: what a case that sets some of order, surface_size, layer (or a saved
+# mesh file) but no accuracy gets for the rest, so such cases keep their numbers
+DEFAULT_MESH = MeshChoice(order=2, surface_size=0.33, layer=4.0)
 CHOSEN = ("order", "surface_size", "layer")  # what [mesh] accuracy chooses
 
 
@@ -137,8 +147,17 @@ class Material(LondonMaterial):
 @dataclass(frozen=True)
 class MeshSpec(Checked):
     """The full model's mesh; sizes in lambda. ``accuracy`` (relative) chooses the element
-    order, surface_size and layer (solver/mesh_choice.py); any of them given wins. Without it
-    they default to P2, 0.33 and 4."""
+    order, surface_size and layer (solver/mesh_choice.py) that the case leaves out; those given
+    win. Which rule applies:
+
+    - ``accuracy`` set: it chooses the keys left out (the Case does: it knows the bodies);
+    - none of accuracy, order, surface_size, layer (nor ``file``) set: ``accuracy = 0.01``
+      (DEFAULT_ACCURACY) chooses all three, set by the Case;
+    - some of order, surface_size, layer (or ``file``) but no accuracy: the rest take the
+      classic defaults P2, 0.33, 4 (DEFAULT_MESH), so such cases keep their numbers.
+
+    The thin-layer model takes DEFAULT_MESH for whatever is left out: its mesh follows the
+    geometry, not lambda."""
 
     # element size at the surface
     surface_size: float = param(number(positive=True, optional=True), None)
@@ -162,7 +181,7 @@ class MeshSpec(Checked):
     def validate(self) -> None:
         if self.accuracy is not None and self.accuracy >= 0.5:
             self.fail("accuracy", f"must be below 0.5 (relative, 0.01 = 1%), got {self.accuracy:g}")
-        if self.accuracy is None:  # with an accuracy the case chooses (it knows the bodies)
+        if self.accuracy is None and self.classic:
             self.fill(DEFAULT_MESH)
         if self.outer_radius is None and self.far_field < 1.5:
             self.fail(
@@ -172,6 +191,11 @@ class MeshSpec(Checked):
             )
         if self.growth > 1.0:
             self.fail("growth", f"must be at most 1, got {self.growth:g}")
+
+    @property
+    def classic(self) -> bool:
+        """Some mesh keys set but no accuracy: the rest take DEFAULT_MESH."""
+        return self.file is not None or any(getattr(self, k) is not None for k in CHOSEN)
 
     def fill(self, chosen: MeshChoice) -> "MeshSpec":
         """This spec with the order and sizes it leaves out taken from ``chosen``."""
@@ -350,6 +374,8 @@ class Case(Checked):
     name: str = param(string(), "case")
     path: Path | None = field(default=None, compare=False)
     source: str | None = field(default=None, compare=False, repr=False)  # the case file's text
+    # what [mesh] accuracy chose and why (set by validate; the log and summary.json's mesh)
+    mesh_choice: Choice | None = field(default=None, compare=False, repr=False)
 
     def validate(self) -> None:
         if self.path is None:
@@ -361,18 +387,7 @@ class Case(Checked):
             self._set("magnetic", replace(self.magnetic, trapped_flux=trapped))
         if len({p.name for p in self.probes}) != len(self.probes):
             self.fail("probe", "probe names must be unique")
-        radius = curvature_radius(self.geometry)  # smallest radius of curvature, lambda
-        radius = R_FIT if radius is None else radius / self.lambda_in_units
-        if self.mesh.accuracy is not None and None in (getattr(self.mesh, k) for k in CHOSEN):
-            chosen = choose(self.mesh.accuracy, radius)
-            if self.model.kind == "thin-layer":  # its mesh follows the geometry, not lambda
-                chosen = DEFAULT_MESH
-            self._set("mesh", replace(self.mesh).fill(chosen))
-        if self.magnetic.order is None:
-            degree = 1
-            if self.mesh.accuracy is not None:
-                degree = magnetic_order(self.mesh.accuracy, self.mesh.surface_size, radius)
-            self._set("magnetic", replace(self.magnetic, order=degree))
+        self._choose_mesh()
         if self.mesh.file is not None:
             check_mesh_file(self.mesh.file, self.model.kind, self.mesh.order, "mesh.file")
         if self.model.kind == "full":
@@ -380,6 +395,41 @@ class Case(Checked):
         if isinstance(self.sweep, Mapping):
             bodies = {"geometry": {"body": [{}] * len(self.geometry.bodies)}}
             self._set("sweep", sweep_parameters(self.sweep, bodies))
+
+    def _choose_mesh(self) -> None:
+        """The mesh keys and N1curl degree the case leaves out, from its accuracy (MeshSpec's
+        rules); what was chosen goes to ``mesh_choice``."""
+        mesh, thin = self.mesh, self.model.kind == "thin-layer"
+        default = mesh.accuracy is None and not mesh.classic  # MeshSpec left the keys to us
+        accuracy = None if thin else (DEFAULT_ACCURACY if default else mesh.accuracy)
+        shape_radius = curvature_radius(self.geometry)  # smallest radius of curvature
+        known = None if shape_radius is None else shape_radius / self.lambda_in_units
+        radius = R_FIT if known is None else known  # lambda
+        missing = [k for k in CHOSEN if getattr(mesh, k) is None]
+        if missing:  # thin-layer: its mesh follows the geometry, not lambda
+            chosen = DEFAULT_MESH if thin else choose(accuracy, radius)
+            kept = mesh.accuracy if thin else accuracy  # the default is recorded as set
+            self._set("mesh", replace(mesh, accuracy=kept).fill(chosen))
+        chose_degree = self.magnetic.order is None
+        if chose_degree:
+            degree = 1
+            if accuracy is not None:
+                degree = magnetic_order(accuracy, self.mesh.surface_size, radius)
+            self._set("magnetic", replace(self.magnetic, order=degree))
+        values = {k: getattr(self.mesh, k) for k in CHOSEN}
+        if accuracy is not None and (missing or chose_degree):
+            record = Choice(
+                accuracy,
+                default,
+                known,
+                {k: values[k] for k in missing},
+                self.magnetic.order if chose_degree else None,
+            )
+            self._set("mesh_choice", record)
+        elif self.mesh_choice is not None and not self.mesh_choice.holds_for(
+            values, self.magnetic.order
+        ):
+            self._set("mesh_choice", None)  # a replaced case whose keys no longer are the choice
 
     @property
     def text(self) -> str:

@@ -140,6 +140,8 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
         comm.size,
     )
     _log_material(case)
+    if case.mesh_choice is not None:  # what [mesh] accuracy (or its default) chose, and why
+        log.info("mesh: %s", case.mesh_choice.describe())
     meshing = "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
     with timer.stage("mesh", meshing):
         domain = build_domain(case, comm)
@@ -177,6 +179,9 @@ def _summary(case: Case, domain: Domain, dofs: int, **sections) -> Summary:
     """The summary around the sectors' ``sections`` (charge, ...): the case, material,
     geometry, mesh and run, the same for both models."""
     bodies = section_dict(sections["charge"])["bodies"]
+    model = sections.get("model")
+    full = model is None or model.kind == "full"  # the thin-layer mesh ignores the accuracy
+    choice = case.mesh_choice if full else None
     return Summary(
         case=case.name,
         material=case.material.summary(),
@@ -186,7 +191,11 @@ def _summary(case: Case, domain: Domain, dofs: int, **sections) -> Summary:
             area_m2=sum(b["area_m2"] for b in bodies),
             bodies=[b.name for b in case.geometry.bodies],
         ),
-        mesh=MeshSummary(**mesh_summary(domain, dofs)),
+        mesh=MeshSummary(
+            **mesh_summary(domain, dofs),
+            accuracy=case.mesh.accuracy if full else None,
+            chosen=None if choice is None else choice.summary(),
+        ),
         run=RunSummary(ranks=domain.comm.size, versions=backend.versions()),
         **sections,
     )

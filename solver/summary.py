@@ -65,6 +65,10 @@ class MeshSummary:
     outer_radius_m: float
     center_m: list[float]
     seconds: float
+    accuracy: float | None = None  # [mesh] accuracy, set or the default (None: keys given)
+    # what the accuracy chose (order, surface_size, layer, magnetic_order) and from what radius
+    # of curvature; "default": the case set no mesh keys (README "Choosing the mesh ...")
+    chosen: dict[str, Any] | None = None
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Case-file parsing and validation: every bad input names its key."""
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -66,9 +67,73 @@ def test_defaults():
     case = parse(GOOD)
     assert case.material.lambda_m == pytest.approx(40e-9)
     assert case.lambda_in_units == pytest.approx(40.0)
-    assert case.mesh.order == 2 and case.charge.closure == "surface-mean"
+    assert case.charge.closure == "surface-mean"
     assert case.output.dir == Path("results/case")
     assert case.geometry.bodies[0].net_charge == 0.0
+    # no mesh keys: accuracy = 0.01 chooses P3 and the size for R = 8 lambda (mesh_choice.py)
+    mesh = case.mesh
+    assert (mesh.accuracy, mesh.order, mesh.surface_size, mesh.layer) == (0.01, 3, 0.89, 4.0)
+    assert case.mesh_choice.default and case.mesh_choice.radius == pytest.approx(8.0)
+
+
+def mesh_with(text: str):
+    """The mesh, N1curl degree and choice record of GOOD with ``text`` added."""
+    case = parse(GOOD + text)
+    return case.mesh, case.magnetic.order, case.mesh_choice
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected", "default"),
+    [
+        ("", (0.01, 3, 0.89, 4.0), True),  # nothing set: accuracy = 0.01's choice
+        ("accuracy = 0.01", (0.01, 3, 0.89, 4.0), False),  # the same, asked for
+        ("accuracy = 0.01\nlayer = 2", (0.01, 3, 0.89, 2.0), False),  # given keys win
+        ("surface_size = 0.5", (None, 2, 0.5, 4.0), None),  # some keys: classic P2, 0.33, 4
+        ("order = 3", (None, 3, 0.33, 4.0), None),
+        ("far_field = 3", (0.01, 3, 0.89, 4.0), True),  # not a key accuracy chooses
+    ],
+)
+def test_mesh_defaults_follow_the_rule(keys, expected, default):
+    mesh, _, choice = mesh_with(f"[mesh]\n{keys}\n")
+    assert (mesh.accuracy, mesh.order, mesh.surface_size, mesh.layer) == expected
+    assert (None if choice is None else choice.default) == default
+
+
+@pytest.mark.parametrize(
+    ("radius", "degree"),
+    [
+        (160, 2),  # R = 4 lambda: degree 1 measured 2.1% on the chosen mesh
+        (400, 2),  # R = 10: 2.7%
+        (1200, 2),  # R = 30: 1.35% (README "Choosing the mesh from an accuracy")
+        (4000, 1),  # R = 100: degree 1 within 1% by the fit (0.76%)
+    ],
+)
+def test_accuracy_chooses_the_n1curl_degree(radius, degree):
+    """The N1curl degree where [magnetic] order is left out: what 1% needs on the chosen mesh."""
+    case = parse(GOOD.replace("radius = 320", f"radius = {radius}"))
+    assert case.magnetic.order == degree == case.mesh_choice.magnetic_order
+    classic = parse(GOOD.replace("radius = 320", f"radius = {radius}") + "[mesh]\nlayer = 3\n")
+    assert classic.magnetic.order == 1  # mesh keys without accuracy: degree 1 as before
+    given = parse(GOOD.replace("radius = 320", f"radius = {radius}") + "[magnetic]\norder = 3\n")
+    assert given.magnetic.order == 3 and given.mesh_choice.magnetic_order is None
+
+
+def test_mesh_choice_is_recorded_and_round_trips():
+    field = "[magnetic]\napplied_field = [0, 0, 0.01]\n"
+    case = parse(GOOD + field)
+    choice = case.mesh_choice
+    assert choice.mesh == {"order": 3, "surface_size": 0.89, "layer": 4.0}
+    assert choice.magnetic_order == case.magnetic.order
+    assert choice.describe().startswith("accuracy 0.01 (default): P3, surface_size 0.89 lambda")
+    assert choice.summary()["default"] and choice.summary()["surface_size"] == 0.89
+    again = Case.from_text(case.to_toml(), case.path)  # written with the chosen keys
+    assert again == case and again.mesh_choice is None  # it sets them all: nothing chosen
+    other = dataclasses.replace(case, mesh=dataclasses.replace(case.mesh, surface_size=0.5))
+    assert other.mesh_choice is None  # no longer what was chosen
+    # the thin-layer model is unaffected: its mesh keys stay the classic ones, no accuracy
+    thin = parse(GOOD + '[model]\nkind = "thin-layer"\n')
+    assert (thin.mesh.accuracy, thin.mesh.order, thin.mesh.surface_size) == (None, 2, 0.33)
+    assert thin.mesh_choice is None and thin.magnetic.order == 1
 
 
 @pytest.mark.parametrize(
