@@ -23,6 +23,11 @@ from giantatom.domain import Domain
 from giantatom.log import StageTimer, log
 from giantatom.stages import Inputs
 
+# CG tolerance of the reference solves: the estimate needs two digits of |Q_k - Q_(k+1)|, whose
+# smallest (rho0, about 1e-6 relative at P3) stays exact to those digits at this tolerance
+# (README "Error estimates": the estimates at 1e-10 and at this agree to 1e-3 of themselves).
+REFERENCE_RTOL = 1e-8
+
 # The numbers that get an estimate, wherever they sit in a section (overall and per body).
 HEADLINE = frozenset(
     {
@@ -74,32 +79,34 @@ def _tables(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def one_degree_up(given: Inputs) -> tuple[Inputs, list[str]]:
-    """The sectors' inputs one degree up, and the sectors that cannot go up (an N1curl element
-    already of the highest degree the case accepts: its estimate is left out)."""
+def one_degree_up(given: Inputs, rtol: float = REFERENCE_RTOL) -> tuple[Inputs, list[str]]:
+    """The sectors' inputs one degree up, their CG tolerance ``rtol`` (or the case's, if
+    looser), and the sectors that cannot go up (an N1curl element already of the highest
+    degree the case accepts: its estimate is left out)."""
+    solver = replace(given.charge.solver, rtol=max(rtol, given.charge.solver.rtol))
     skipped = []
     magnetic = given.magnetic
     if magnetic is not None:
         if magnetic.spec.order + 1 in ORDERS:
             spec = replace(magnetic.spec, order=magnetic.spec.order + 1)
-            magnetic = replace(magnetic, spec=spec, order=magnetic.order + 1)
+            magnetic = replace(magnetic, spec=spec, order=magnetic.order + 1, solver=solver)
         else:
             skipped.append("magnetic")
     spin = given.spin  # its direct check of Eq. 62a is a check, not a number to estimate
-    spin = replace(spin, order=spin.order + 1, spin=replace(spin.spin, direct_check=False))
-    up = Inputs(
-        charge=replace(given.charge, order=given.charge.order + 1), magnetic=magnetic, spin=spin
+    spin = replace(
+        spin, order=spin.order + 1, solver=solver, spin=replace(spin.spin, direct_check=False)
     )
-    return up, skipped
+    charge = replace(given.charge, order=given.charge.order + 1, solver=solver)
+    return Inputs(charge=charge, magnetic=magnetic, spin=spin), skipped
 
 
-def estimate(domain: Domain, given: Inputs, sections: dict) -> dict:
+def estimate(domain: Domain, given: Inputs, sections: dict, rtol: float = REFERENCE_RTOL) -> dict:
     """summary.json's ``sections`` (the full model's) with the error estimates of their
-    headline numbers; an "accuracy" section says how they were made."""
-    up, skipped = one_degree_up(given)
+    headline numbers; an "accuracy" section says how they were made and what they cost."""
+    up, skipped = one_degree_up(given, rtol)
     log.info("error estimates: the sectors one degree up (P%d) on the same mesh", up.charge.order)
-    model = stages.FullModel()
-    fine = stages.sections(model, stages.solve(model, domain, up, StageTimer()), [], {})
+    model, timer = stages.FullModel(), StageTimer()
+    fine = stages.sections(model, stages.solve(model, domain, up, timer), [], {})
     for name in skipped:
         log.warning("error estimates: none for the %s sector: its degree is the highest", name)
         fine.pop(name, None)
@@ -112,5 +119,7 @@ def estimate(domain: Domain, given: Inputs, sections: dict) -> dict:
         "degree": given.charge.order,
         "reference_degree": up.charge.order,
         "sectors_without_estimates": skipped,
+        "rtol": up.charge.solver.rtol,
+        "seconds": dict(timer.seconds),  # of the reference sectors
     }
     return out
