@@ -1,5 +1,6 @@
 """Error estimates (solver/accuracy.py): each estimate within a factor 3 of the true error
-against the exact sphere (docs/formulation.md sections 1 and 3), at two mesh settings."""
+against the exact sphere (docs/formulation.md sections 1 to 3): P2 on given meshes, and P3 at
+the two accuracy settings of the README table (``[mesh] accuracy`` = 0.01 and 0.03)."""
 
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from support import body_case, giantatom, load_summary, sphere, sphere_case, wri
 
 LAMBDA = 1e-6
 FACTOR = 3.0
+SETTINGS = (0.01, 0.03)  # [mesh] accuracy: R = 4 lambda gets P3 with surface_size 0.62, 0.91
+NO_CHECK = "[spin]\ndirect_check = false\n"  # a check, not a number: the tests' time
 
 
 def exact_charge(radius: float) -> dict[str, float]:
@@ -42,6 +45,11 @@ def solved_with_errors(text: str) -> dict:
     return accuracy.estimate(domain, given, sections)
 
 
+def spin_speed(radius: float) -> float:
+    """The exact surface spin speed (section 3), m/s."""
+    return exact_sphere.spin_g(radius) * Material(lambda_m=LAMBDA).v_0
+
+
 def assert_brackets(section: dict, exact: dict[str, float]) -> None:
     for key, value in exact.items():
         true = np.abs(np.asarray(section[key]) - value)
@@ -58,6 +66,18 @@ def test_errors_sit_next_to_their_numbers():
     assert out["rho0_C_m3_error"] == 0.5
     assert list(out["bodies"][0]) == ["rho0_C_m3", "rho0_C_m3_error", "name"]
     assert np.allclose(out["bodies"][0]["rho0_C_m3_error"], [0.5, 1.0])
+    scaled = accuracy.with_errors(coarse, fine, factors={"rho0_C_m3": 1.5})
+    assert scaled["rho0_C_m3_error"] == 0.75
+    assert np.allclose(scaled["bodies"][0]["rho0_C_m3_error"], [0.75, 1.5])
+
+
+def test_console_shows_each_estimate_next_to_its_number():
+    from giantatom.report import _pm
+
+    section = {"E_max_V_m": 2.0, "E_max_V_m_error": 0.01234, "v_m_s": [1.0, 2.0]}
+    assert _pm(section, "E_max_V_m") == " +/- 0.012"
+    assert _pm(section, "v_m_s") == ""
+    assert _pm({"v_m_s_error": [0.5, 0.25]}, "v_m_s", 1) == " +/- 0.25"
 
 
 @pytest.mark.parametrize(("radius", "size"), [(8.0, 1.0)])
@@ -67,8 +87,19 @@ def test_charge_estimates_bracket_the_exact_error(radius, size):
     assert sections["accuracy"]["reference_degree"] == 3
     assert_brackets(sections["charge"], exact_charge(radius))
     assert_brackets(sections["charge"]["bodies"][0], exact_charge(radius))
-    speed = exact_sphere.spin_g(radius) * Material(lambda_m=LAMBDA).v_0
-    assert_brackets(sections["spin"], {"v_surface_max_m_s": speed})
+    assert_brackets(sections["spin"], {"v_surface_max_m_s": spin_speed(radius)})
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_accuracy_estimates_bracket_the_exact_error(setting):
+    """P3 numbers as [mesh] accuracy chooses them, P4 the reference (README table)."""
+    radius = 4.0
+    text = body_case(sphere(radius), accuracy=setting, far_field=2.0, extra=NO_CHECK)
+    sections = solved_with_errors(text)
+    assert (sections["accuracy"]["degree"], sections["accuracy"]["reference_degree"]) == (3, 4)
+    assert_brackets(sections["charge"], exact_charge(radius))
+    assert_brackets(sections["charge"]["bodies"][0], exact_charge(radius))
+    assert_brackets(sections["spin"], {"v_surface_max_m_s": spin_speed(radius)})
 
 
 def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
@@ -86,7 +117,10 @@ def test_run_reports_estimates_that_bracket_the_exact_error(tmp_path):
     speed = exact_sphere.spin_g(radius) * v0
     assert_brackets(summary["spin"], {"v_surface_max_m_s": speed})
     assert summary["charge"]["E_max_V_m_error"] > 0
-    assert "error estimates" in proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr
+    assert "error estimates" in log
+    error = summary["charge"]["E_max_V_m_error"]
+    assert f"{summary['charge']['E_max_V_m']:.5g} +/- {error:.2g} V/m" in log  # the console
 
 
 def test_london_moment_estimate_brackets_the_exact_error():
