@@ -72,12 +72,33 @@ def test_errors_sit_next_to_their_numbers():
 
 
 def test_console_shows_each_estimate_next_to_its_number():
-    from giantatom.report import _pm
+    from giantatom.report import summary_lines
 
-    section = {"E_max_V_m": 2.0, "E_max_V_m_error": 0.01234, "v_m_s": [1.0, 2.0]}
-    assert _pm(section, "E_max_V_m") == " +/- 0.012"
-    assert _pm(section, "v_m_s") == ""
-    assert _pm({"v_m_s_error": [0.5, 0.25]}, "v_m_s", 1) == " +/- 0.25"
+    body = {"rho0_C_m3": 1.0, "rho0_C_m3_error": 0.01, "surface_rho_min_C_m3": -3.0}
+    body |= {"surface_rho_min_C_m3_error": 0.02, "surface_rho_max_C_m3": -2.0}
+    body |= {"surface_rho_max_C_m3_error": 0.03, "E_max_V_m": 5.0, "E_max_V_m_error": 0.04}
+    charge = {"E_max_V_m": 5.0, "E_max_V_m_error": 0.04, "constitutive_residual": 0.0}
+    charge |= {k: v for k, v in body.items() if k.startswith("surface")}
+    charge |= {"surface_rho_mean_C_m3": -2.5}
+    spin = {"axis": [0, 0, 1], "v_surface_max_m_s": [100.0, 90.0]}
+    spin |= {"v_surface_max_m_s_error": [0.5, 0.25]}
+    summary = {
+        "case": "two",
+        "material": {"lambda_m": 4e-8, "rho_minus_C_m3": -1.0, "E_m_V_m": 10.0, "v0_m_s": 700.0},
+        "geometry": {"unit": "nm", "volume_m3": 1.0, "area_m2": 1.0},
+        "mesh": {"cells": 10, "dofs": 20},
+        "charge": charge | {"bodies": [body | {"name": "ball"}], "net_charge_C": 0.0},
+        "spin": spin,
+        "run": {"ranks": 1, "seconds": {"total": 3.0}},
+    }
+    one = "\n".join(summary_lines(summary, Path("r")))
+    assert "rho0 1 +/- 0.01 C/m^3" in one
+    assert "min -3 +/- 0.02, max -2 +/- 0.03 C/m^3" in one
+    assert "max |E| inside 5 +/- 0.04 V/m" in one
+    assert "up 100 +/- 0.5, down 90 +/- 0.25 m/s" in one
+    summary["charge"]["bodies"].append(body | {"name": "cube"})
+    two = "\n".join(summary_lines(summary, Path("r")))
+    assert "cube estimated errors: rho0 +/- 0.01, surface rho min +/- 0.02 max +/- 0.03" in two
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
