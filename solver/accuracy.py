@@ -31,7 +31,7 @@ from giantatom.stages import Inputs
 
 # CG tolerance of the reference solves: the estimate needs two digits of |Q_k - Q_(k+1)|, whose
 # smallest (rho0, about 1e-6 relative at P3) stays exact to those digits at this tolerance
-# (README "Error estimates": the estimates at 1e-10 and at this agree to 1e-3 of themselves).
+# (measured: the estimates at 1e-10 and at this agree to 0.2 %; README "Error estimates").
 REFERENCE_RTOL = 1e-8
 
 # The numbers that get an estimate, wherever they sit in a section (overall and per body).
