@@ -10,8 +10,8 @@ the closures (rho0), nodal extremes (surface rho, max |E|), moments. It does not
 degree does not move: the curved geometry's order (that of the mesh, k) and the outer boundary.
 For values (rho, rho0) the geometry's error is of the order h^(k+1), as P(k)'s; for gradients it
 is of the order h^k, as P(k)'s, and P(k+1) leaves it in: the ratios estimate / true error of
-max |E| and of the spin speed measured 0.37 to 0.89 at P3 (0.87 to 0.99 at P2), hence the
-factor. Solves one degree up cost 2 to 4 times the sectors and about twice their memory
+max |E| and of the spin speed measured 0.37 to 0.89 at P3 (max |E| 0.95 at P2), hence the
+factor. Solves one degree up cost about 2 to 3 times the sectors and more than their memory
 (README "Error estimates"), which is why the estimate is asked for (``[mesh] error_estimate``).
 
 A run at P3 gets P4 references (the inputs, not the case, carry the degrees); an N1curl
@@ -59,9 +59,9 @@ GRADIENT_NUMBERS = frozenset({"E_max_V_m", "v_surface_max_m_s", "v_surface_max_f
 
 METHOD = (
     "each sector solved again one degree up on the same mesh (Lagrange P(k+1), N1curl degree "
-    "+ 1); <key>_error = |Q_k - Q_(k+1)|, times 1.5 for max |E| and the spin speeds (the "
-    "curved geometry's error of gradients); absolute, in the number's unit, for the degree-k "
-    "number reported"
+    f"+ 1); <key>_error = |Q_k - Q_(k+1)|, times {GEOMETRY_FACTOR:g} for max |E| and the spin "
+    "speeds (the curved geometry's error of gradients); absolute, in the number's unit, for the "
+    "degree-k number reported"
 )
 
 
