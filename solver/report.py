@@ -2,7 +2,8 @@
 
 Lengths are shown in the case's geometry unit (lambda 40 nm, not 4e-08 m); with several bodies
 the per-body numbers are a table; spin speeds carry their sense (along the spin's zero-field
-flow, negative where it reversed), so the spin that slows down is visible.
+flow, negative where it reversed), so the spin that slows down is visible. With error estimates
+(``[mesh] error_estimate``) each headline number is followed by "+/- its estimate".
 """
 
 from pathlib import Path
@@ -27,7 +28,8 @@ def summary_lines(summary: dict, results: Path, figures_seconds: float | None = 
         f"rho_- {m['rho_minus_C_m3']:.4g} C/m^3   E_m {m['E_m_V_m']:.4g} V/m",
         *_geometry(summary),
         *_bodies(summary),
-        f"  max |E| inside {c['E_max_V_m']:.5g} V/m = {c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
+        f"  max |E| inside {c['E_max_V_m']:.5g}{_pm(c, 'E_max_V_m')} V/m = "
+        f"{c['E_max_V_m'] / m['E_m_V_m']:.4f} E_m   "
         f"Eq. 23 residual {c['constitutive_residual']:.2e}",
         *_electric(summary.get("electric")),
         *(["  model: thin-layer (lambda << size; the layer is analytic, see surface.vtu)"] * thin),
@@ -39,6 +41,19 @@ def summary_lines(summary: dict, results: Path, figures_seconds: float | None = 
 
 def _length(metres: float, unit: str) -> str:
     return f"{metres / LENGTH_UNITS[unit]:.4g} {unit}"
+
+
+def _pm(section: dict, key: str, index: int | None = None) -> str:
+    """ " +/- <the estimate>" of ``section[key]`` where the run estimated it, else nothing."""
+    error = section.get(f"{key}_error")
+    if error is None:
+        return ""
+    error = np.asarray(error, dtype=float)
+    if index is not None:
+        error = error[index]
+    if error.ndim:
+        return f" +/- {np.array2string(error, precision=2)}"
+    return f" +/- {float(error):.2g}"
 
 
 def _header(summary: dict, figures_seconds: float | None) -> list[str]:
@@ -63,9 +78,18 @@ def _bodies(summary: dict) -> list[str]:
     bodies = c["bodies"]
     if len(bodies) == 1:
         return [
-            f"  rho0 {bodies[0]['rho0_C_m3']:.5g} C/m^3   net charge {c['net_charge_C']:.3g} C",
-            f"  surface rho: mean {c['surface_rho_mean_C_m3']:.5g}, "
-            f"min {c['surface_rho_min_C_m3']:.5g}, max {c['surface_rho_max_C_m3']:.5g} C/m^3",
+            f"  rho0 {bodies[0]['rho0_C_m3']:.5g}{_pm(bodies[0], 'rho0_C_m3')} C/m^3   "
+            f"net charge {c['net_charge_C']:.3g} C",
+            "  surface rho: "
+            + ", ".join(
+                f"{name} {c[key]:.5g}{_pm(c, key)}"
+                for name, key in (
+                    ("mean", "surface_rho_mean_C_m3"),
+                    ("min", "surface_rho_min_C_m3"),
+                    ("max", "surface_rho_max_C_m3"),
+                )
+            )
+            + " C/m^3",
         ]
     magnetic = {b["name"]: b for b in summary.get("magnetic", {}).get("bodies", [])}
     moment = "moment A m^2" if magnetic else "dipole C m"
@@ -85,7 +109,19 @@ def _bodies(summary: dict) -> list[str]:
             f"{b['E_max_V_m']:>11.5g}  {shown}"
         )
     lines.append(f"  net charge {c['net_charge_C']:.3g} C")
-    return lines
+    return lines + [
+        _body_errors(b, magnetic.get(b["name"], {})) for b in bodies if _pm(b, "rho0_C_m3")
+    ]
+
+
+def _body_errors(body: dict, magnetic: dict) -> str:
+    """One body's error estimates, below the table (the table keeps its columns)."""
+    moment = _pm(magnetic, "moment_A_m2") or _pm(body, "dipole_moment_C_m")
+    return (
+        f"  {body['name']} estimated errors: rho0{_pm(body, 'rho0_C_m3')}, surface rho min"
+        f"{_pm(body, 'surface_rho_min_C_m3')} max{_pm(body, 'surface_rho_max_C_m3')}, max |E|"
+        f"{_pm(body, 'E_max_V_m')}" + (f", moment{moment}" if moment else "")
+    )
 
 
 def _electric(e: dict | None) -> list[str]:
@@ -96,7 +132,8 @@ def _electric(e: dict | None) -> list[str]:
         field, dipole = np.asarray(e["applied_field_V_m"]), np.asarray(e["induced_dipole_C_m"])
         lines.append(
             f"  applied E {np.array2string(field, precision=4)} V/m   induced dipole "
-            f"{np.array2string(dipole, precision=4)} C m (rho0 as without the field)"
+            f"{np.array2string(dipole, precision=4)}{_pm(e, 'induced_dipole_C_m')} C m "
+            "(rho0 as without the field)"
         )
     for electrode in e.get("electrodes", []):
         lines.append(
@@ -115,8 +152,10 @@ def _magnetic(m: dict | None, thin: bool) -> list[str]:
     moment = np.array2string(np.asarray(m["moment_A_m2"]), precision=5)
     where = "at the surface" if thin else "inside"
     lines = [
-        f"  applied B {np.asarray(m['applied_field_T'])} T   moment {moment} A m^2",
-        f"  max |B| {where} {m['B_max_inside_T']:.5g} T   max |J| {m['J_max_A_m2']:.5g} A/m^2",
+        f"  applied B {np.asarray(m['applied_field_T'])} T   moment {moment}"
+        f"{_pm(m, 'moment_A_m2')} A m^2",
+        f"  max |B| {where} {m['B_max_inside_T']:.5g}{_pm(m, 'B_max_inside_T')} T   "
+        f"max |J| {m['J_max_A_m2']:.5g} A/m^2",
     ]
     if "london_sphere" in m:
         lines.append(
@@ -137,8 +176,9 @@ def _spin(s: dict | None, v0: float) -> list[str]:
         return []
     up, down = s["v_surface_max_m_s"]
     lines = [
-        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}, "
-        f"down {down:.5g} m/s = {max(up, down) / v0:.4f} v_0"
+        f"  spin axis {np.asarray(s['axis'])}   surface |v_sigma - v_sigma0| up {up:.5g}"
+        f"{_pm(s, 'v_surface_max_m_s', 0)}, down {down:.5g}{_pm(s, 'v_surface_max_m_s', 1)} m/s"
+        f" = {max(up, down) / v0:.4f} v_0"
         + (
             f"   (angular momentum {s['angular_momentum_hbar']:.4f} hbar)"
             if "angular_momentum_hbar" in s
@@ -148,9 +188,10 @@ def _spin(s: dict | None, v0: float) -> list[str]:
     without = dict(zip(("up", "down"), s["v_surface_max_m_s"], strict=True))
     with_field = dict(zip(("up", "down"), s.get("v_surface_max_field_m_s", ()), strict=False))
     along = s.get("v_along_zero_field_m_s", {})
-    for name, speed in with_field.items():
+    for i, (name, speed) in enumerate(with_field.items()):
         change = "slowed" if speed < without[name] else "sped up"
-        line = f"  with the field, spin {name} {change}: max {speed:.5g} m/s"
+        error = _pm(s, "v_surface_max_field_m_s", i)
+        line = f"  with the field, spin {name} {change}: max {speed:.5g}{error} m/s"
         if name in along:
             lowest, highest = along[name]
             line += f", along its zero-field sense {lowest:+.5g} .. {highest:+.5g} m/s"
