@@ -98,15 +98,56 @@ def _tables(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def one_degree_up(given: Inputs, rtol: float = REFERENCE_RTOL) -> tuple[Inputs, list[str]]:
+# [mesh] error_estimate = "auto" (the default): where the mesh was chosen from an accuracy
+# (the default, or [mesh] accuracy; not where the case sets its own mesh keys), the charge and
+# spin sectors' estimates, which check that accuracy, if the degree-up solve stays affordable:
+# about 1.1 to 2 times the sectors' time and 1.7 times their memory (README "Error
+# estimates"); above this many degree-up Lagrange dofs (about 4 GB) none, said in the log. The
+# magnetic sector's (N1curl degree + 1: 6 to 15 times its own time) only with true.
+AUTO_MAX_DOFS = 1_000_000
+
+
+def degree_up_dofs(dofs: int, order: int) -> int:
+    """Lagrange dofs one degree up on the same mesh: they scale as the degree cubed (P3 -> P4
+    on a sphere R = 30 lambda: 1.46M -> 3.46M, (4/3)^3 = 2.37)."""
+    return round(dofs * ((order + 1) / order) ** 3)
+
+
+def planned(mode: bool | str, chosen: bool, dofs: int, order: int) -> tuple[bool, bool]:
+    """(estimate the charge and spin sectors, estimate the magnetic sector too) for
+    ``[mesh] error_estimate = mode`` on a run whose mesh was ``chosen`` from an accuracy, with
+    ``dofs`` Lagrange dofs of degree ``order``; logs what "auto" decided."""
+    if mode != "auto":
+        return bool(mode), bool(mode)
+    if not chosen:
+        return False, False
+    up = degree_up_dofs(dofs, order)
+    if up > AUTO_MAX_DOFS:
+        log.info(
+            'error estimates: none (error_estimate = "auto": the degree-up solve would have '
+            "about %d dofs, over %d; error_estimate = true asks for them)",
+            up,
+            AUTO_MAX_DOFS,
+        )
+        return False, False
+    return True, False
+
+
+def one_degree_up(
+    given: Inputs, rtol: float = REFERENCE_RTOL, magnetic_too: bool = True
+) -> tuple[Inputs, list[str]]:
     """The sectors' inputs one degree up, with the CG tolerance ``rtol`` (or the case's, if
     looser), and the sectors that cannot go up (an N1curl element already of the highest degree
-    the case accepts: its estimate is left out)."""
+    the case accepts) or are left out (the magnetic one unless ``magnetic_too``): their
+    estimates are left out."""
     solver = replace(given.charge.solver, rtol=max(rtol, given.charge.solver.rtol))
     skipped = []
     magnetic = given.magnetic
     if magnetic is not None:
-        if magnetic.spec.order + 1 in ORDERS:
+        if not magnetic_too:
+            skipped.append("magnetic")
+            magnetic = None
+        elif magnetic.spec.order + 1 in ORDERS:
             spec = replace(magnetic.spec, order=magnetic.spec.order + 1)
             magnetic = replace(magnetic, spec=spec, order=magnetic.order + 1, solver=solver)
         else:
@@ -119,24 +160,36 @@ def one_degree_up(given: Inputs, rtol: float = REFERENCE_RTOL) -> tuple[Inputs, 
 
 
 def reference_sections(
-    domain: Domain, given: Inputs, rtol: float = REFERENCE_RTOL
+    domain: Domain, given: Inputs, rtol: float = REFERENCE_RTOL, magnetic_too: bool = True
 ) -> tuple[dict, list[str], dict[str, float]]:
     """The summary sections of the sectors solved one degree up, the sectors left out, and the
     seconds of each reference sector."""
-    up, skipped = one_degree_up(given, rtol)
+    up, skipped = one_degree_up(given, rtol, magnetic_too)
     log.info("error estimates: the sectors one degree up (P%d) on the same mesh", up.charge.order)
     model, timer = stages.FullModel(), StageTimer()
     out = stages.sections(model, stages.solve(model, domain, up, timer), [], {})
     for name in skipped:
-        log.warning("error estimates: none for the %s sector: its degree is the highest", name)
+        if name == "magnetic" and not magnetic_too:
+            log.info(
+                'error estimates: none for the magnetic sector (error_estimate = "auto": '
+                "N1curl degree + 1 costs 6 to 15 times the sector; true asks for it)"
+            )
+        else:
+            log.warning("error estimates: none for the %s sector: its degree is the highest", name)
         out.pop(name, None)
     return out, skipped, dict(timer.seconds)
 
 
-def estimate(domain: Domain, given: Inputs, sections: dict, rtol: float = REFERENCE_RTOL) -> dict:
+def estimate(
+    domain: Domain,
+    given: Inputs,
+    sections: dict,
+    rtol: float = REFERENCE_RTOL,
+    magnetic_too: bool = True,
+) -> dict:
     """summary.json's ``sections`` (the full model's) with the error estimates of their
     headline numbers; an "accuracy" section says how they were made and what they cost."""
-    fine, skipped, seconds = reference_sections(domain, given, rtol)
+    fine, skipped, seconds = reference_sections(domain, given, rtol, magnetic_too)
     factors = dict.fromkeys(GRADIENT_NUMBERS, GEOMETRY_FACTOR)
     out = {
         name: with_errors(section, fine[name], HEADLINE, factors)

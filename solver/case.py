@@ -30,6 +30,7 @@ from giantatom.case_fields import (
     Invalid,
     Vector,
     boolean,
+    boolean_or_auto,
     instance,
     integer,
     number,
@@ -174,7 +175,8 @@ class MeshSpec(Checked):
     file: Path | None = param(path(optional=True), None)  # a mesh saved by `giantatom mesh`
     threads: int = param(integer(minimum=1), 1)  # gmsh threads; more than 1: not reproducible
     # <key>_error siblings in summary.json: the sectors solved again one degree up (accuracy.py)
-    error_estimate: bool = param(boolean, False)
+    # "auto": the charge and spin sectors' estimates where the degree-up solve is affordable
+    error_estimate: bool | str = param(boolean_or_auto, "auto")
     # relative accuracy of the headline numbers; chooses order, surface_size and layer
     accuracy: float | None = param(number(positive=True, optional=True), None)
 

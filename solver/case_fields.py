@@ -141,6 +141,13 @@ def boolean(value: Any) -> bool:
     return value
 
 
+def boolean_or_auto(value: Any) -> bool | str:
+    """true, false or "auto" (the code decides, and says so in the log)."""
+    if value == "auto" or isinstance(value, bool):
+        return value
+    raise Invalid(f'must be true, false or "auto", got {value!r}')
+
+
 def vector(*, positive: bool = False, unit: bool = False, optional: bool = False) -> Check:
     """Three finite numbers, as a tuple of floats; ``unit``: normalised, not zero."""
 

@@ -157,9 +157,15 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
         tables = model.probe_tables(domain, solutions, all_fields, case.probes)
         surface, extra = model.surface(domain, solutions)
     sections = stages.sections(model, solutions, all_fields, extra)
-    if case.mesh.error_estimate and model.kind == "full":
+    wanted, magnetic_too = False, False
+    if model.kind == "full":
+        order = given.charge.order
+        chosen = case.mesh_choice is not None
+        mode = case.mesh.error_estimate
+        wanted, magnetic_too = accuracy.planned(mode, chosen, solutions.dofs, order)
+    if wanted:
         with timer.stage("error", "error estimates (each sector one degree up)"):
-            sections = accuracy.estimate(domain, given, sections)
+            sections = accuracy.estimate(domain, given, sections, magnetic_too=magnetic_too)
     if sections.get("model") is not None:
         sections["model"] = ModelSummary(**sections["model"])
     summary = _summary(case, domain, solutions.dofs, **sections)

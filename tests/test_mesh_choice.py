@@ -55,3 +55,40 @@ def test_default_mesh_meets_its_accuracy(default_run):
     }
     print({k: f"{v:.2e}" for k, v in errors.items()})
     assert all(abs(e) < ACCURACY for e in errors.values()), errors
+
+
+@pytest.mark.mpi
+def test_default_run_has_its_error_bars(default_run):
+    """error_estimate = "auto" (the default) on a mesh chosen from the accuracy: the charge and
+    spin sectors' estimates, within a factor 3 of the true errors where those are not at
+    round-off (the surface mean is exact by its closure)."""
+    summary, log = default_run
+    charge, material = summary["charge"], summary["material"]
+    assert summary["accuracy"]["reference_degree"] == 4
+    rho0 = exact.surface_mean_rho0(material["rho_minus_C_m3"], RADIUS)
+    r = np.linspace(RADIUS / 2, RADIUS, 20001)
+    E_max = float(np.abs(exact.field(r, rho0, RADIUS)).max())
+    speed = material["v0_m_s"] * exact.spin_g(RADIUS)
+    pairs = {
+        "rho0": (charge["rho0_C_m3"] - rho0, charge["rho0_C_m3_error"]),
+        "max |E|": (charge["E_max_V_m"] - E_max, charge["E_max_V_m_error"]),
+        "spin speed": (
+            summary["spin"]["v_surface_max_m_s"][0] - speed,
+            summary["spin"]["v_surface_max_m_s_error"][0],
+        ),
+    }
+    for name, (true, estimated) in pairs.items():
+        assert 1 / 3 < estimated / abs(true) < 3, (name, true, estimated)
+    assert "error estimates (each sector one degree up): done" in log
+    assert 'none for the magnetic sector (error_estimate = "auto"' not in log  # no field here
+
+
+def test_auto_estimates_only_where_the_accuracy_chose_the_mesh():
+    from giantatom import accuracy
+
+    assert accuracy.planned("auto", True, 100_000, 3) == (True, False)  # no magnetic: 6-15x
+    assert accuracy.planned("auto", False, 100_000, 3) == (False, False)  # the case's own mesh
+    assert accuracy.planned("auto", True, 1_500_000, 3) == (False, False)  # P4: 3.6M dofs
+    assert accuracy.planned(True, False, 5_000_000, 3) == (True, True)
+    assert accuracy.planned(False, True, 1000, 2) == (False, False)
+    assert accuracy.degree_up_dofs(1_460_058, 3) == pytest.approx(3_461_989, rel=0.01)
