@@ -22,7 +22,7 @@ def quadrature(measure: ufl.Measure, degree: int) -> ufl.Measure:
 
 def geometry_degree(domain: Domain) -> int:
     """The degree of the mesh's curved cells: the run's element order (``[mesh] order``)."""
-    return domain.mesh.geometry.cmap.degree
+    return domain.mesh.geometry.cmaps[0].degree
 
 
 def degree_of(u) -> int:

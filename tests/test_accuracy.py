@@ -182,15 +182,16 @@ def test_accuracy_chooses_order_and_sizes_and_explicit_keys_win():
     assert mesh_of(4.0, accuracy=0.001).surface_size < chosen.surface_size
     assert mesh_of(4.0, accuracy=0.01, order=2, surface_size=0.5).order == 2
     assert mesh_of(4.0, accuracy=0.01, surface_size=0.5).surface_size == 0.5
-    # the London moment of N1curl degree 1 errs about 0.22 h^2 lambda/R: 2% at R = 4, h = 0.62
+    # the London moment of N1curl degree 1 on P3 meshes: 2.1% at R = 4 (h 0.62), 1.35% at R = 30
+    # (h 1.0), so degree 2 at 1%; at R = 100 degree 1 suffices (mesh_choice.magnetic_order)
     field = "[magnetic]\napplied_field = [0, 0, 0.01]\n"
-    magnetic = parse_case(body_case(sphere(4.0), accuracy=0.01, extra=field), Path("/tmp/m.toml"))
-    assert magnetic.magnetic.order == 2
-    lenient = parse_case(body_case(sphere(30.0), accuracy=0.01, extra=field), Path("/tmp/m.toml"))
-    assert lenient.magnetic.order == 1
-    plain = mesh_of(4.0)
-    assert (plain.order, plain.surface_size, plain.layer) == (2, 0.33, 4.0)
-    assert plain == MeshSpec(far_field=3.0)
+    for radius, degree in ((4.0, 2), (30.0, 2), (100.0, 1)):
+        text = body_case(sphere(radius), accuracy=0.01, extra=field)
+        assert parse_case(text, Path("/tmp/m.toml")).magnetic.order == degree, radius
+    # no accuracy and no mesh keys: the default accuracy 0.01; some keys: the classic rest
+    assert mesh_of(4.0) == chosen
+    classic = mesh_of(4.0, layer=4)
+    assert (classic.order, classic.surface_size, classic.layer) == (2, 0.33, 4.0)
 
 
 def test_bad_accuracy_names_its_key():
