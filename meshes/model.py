@@ -22,6 +22,7 @@ import numpy as np
 from giantatom.case import Case, check_lambda_resolution
 from giantatom.errors import CaseError, MeshError
 from giantatom.meshes.shapes import DimTags, build_shape
+from giantatom.meshes.sizes import CellSizes, size_view_field
 
 VACUUM = 1000
 OUTER = 1000
@@ -316,7 +317,7 @@ def _restrict(field_tag: int, volumes: list[int]) -> int:
     return restricted
 
 
-def _size_field(model: GeometryModel, case: Case) -> None:
+def _size_field(model: GeometryModel, case: Case, wanted: CellSizes | None = None) -> None:
     spec = case.mesh
     h_far = far_size(model, case)
     fields = gmsh.model.mesh.field
@@ -337,6 +338,8 @@ def _size_field(model: GeometryModel, case: Case) -> None:
     outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
     body_volumes = [v for vols in model.body_volumes for v in vols]
     restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]
+    if wanted is not None:  # the adaptive loop's sizes on the previous mesh (meshes/sizes.py)
+        restricted.append(size_view_field(wanted))
     _background(restricted, 16, h_far)
 
 
@@ -432,15 +435,16 @@ def _qualities(cells: list[np.ndarray], name: str) -> np.ndarray:
     return np.concatenate([gmsh.model.mesh.getElementQualities(t, name) for t in cells])
 
 
-def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
-    """Mesh the model in place (3D, then raise to the case's order) and report on it."""
+def generate_mesh(model: GeometryModel, case: Case, wanted: CellSizes | None = None) -> MeshReport:
+    """Mesh the model in place (3D, then raise to the case's order) and report on it; ``wanted``:
+    sizes on a previous mesh (the adaptive loop), combined with the full model's size field."""
     start = time.perf_counter()
     smallest, half_diagonals = body_dimensions(model)
     kind = model_kind(case, smallest)
     if kind == "thin-layer":
         geometric = _geometric_size_field(model, case, smallest, half_diagonals)
     else:
-        _size_field(model, case)
+        _size_field(model, case, wanted)
     gmsh.option.setNumber("Mesh.Algorithm", 6)  # Frontal-Delaunay surfaces
     gmsh.option.setNumber("Mesh.Algorithm3D", 10)  # HXT: fast, and deterministic on one thread
     # Threaded HXT is faster but not reproducible (the mesh changes from run to run): opt-in.

@@ -1,0 +1,149 @@
+"""The adaptive loop (``[mesh] adapt``): solve the charge sector at degree k and k+1 on the same
+mesh (accuracy.py's estimate), stop when max |E| and the surface rho are within ``accuracy``
+(relative) or the budget is spent, else remesh with sizes from a local error indicator.
+
+Indicator: per cell K, the RMS over K of |grad(phi_k - phi_(k+1))|, relative to the largest such
+RMS of the degree-(k+1) field itself: the local error of E, relative to the field's scale. E
+converges as h^k, so equidistribution asks h_new = h_old (tol / eta_K)^(1/k), clipped to
+[1/4, 2] h_old. gmsh remeshes the geometry rebuilt from the case with these sizes given on the
+old cells (meshes/sizes.py), combined (Min) with the case's size field: curved surfaces stay
+exact and the mesh never gets coarser than the case asks.
+"""
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from giantatom import accuracy, charge, charge_summary, stages
+from giantatom.backend import MPI, fem, ufl
+from giantatom.case import Case
+from giantatom.domain import Domain, build_domain
+from giantatom.errors import CaseError
+from giantatom.log import StageTimer, log
+from giantatom.meshes.sizes import CellSizes
+
+SHRINK, GROW = 0.25, 2.0  # the most one round changes a cell's size by
+
+
+@dataclass(frozen=True)
+class Round:
+    """One mesh of the loop: its size and the estimated relative errors on it (summary.json
+    mesh.adapt)."""
+
+    round: int
+    cells: int
+    E_max_error: float  # |max|E|_k - max|E|_(k+1)| / max|E|_(k+1)
+    surface_rho_error: float  # the same for the surface rho's extremes, relative to max |rho|
+    seconds: float
+
+
+def relative_errors(coarse: dict, fine: dict) -> tuple[float, float]:
+    """(max |E|, surface rho) relative errors of the degree-k charge summary ``coarse`` against
+    the degree-(k+1) one ``fine``."""
+    E = accuracy.difference(coarse["E_max_V_m"], fine["E_max_V_m"]) / abs(fine["E_max_V_m"])
+    extremes = ("surface_rho_min_C_m3", "surface_rho_max_C_m3")
+    scale = max(abs(fine[key]) for key in extremes)
+    rho = max(accuracy.difference(coarse[key], fine[key]) for key in extremes) / scale
+    return E, rho
+
+
+def indicator(coarse: fem.Function, fine: fem.Function, degree: int) -> np.ndarray:
+    """Per owned cell: RMS of |grad(coarse - fine)| over the cell, relative to the largest
+    cellwise RMS of |grad fine| (collective); ``degree``: fine's."""
+    mesh = fine.function_space.mesh
+    v = ufl.TestFunction(fem.functionspace(mesh, ("DG", 0)))
+    dx = ufl.Measure("dx", mesh, metadata={"quadrature_degree": 2 * degree})
+    e = ufl.grad(coarse - fine)
+
+    def per_cell(integrand) -> np.ndarray:
+        vector = fem.assemble_vector(fem.form(integrand * v * dx))
+        return vector.array[: mesh.topology.index_map(3).size_local].copy()
+
+    volume = per_cell(1.0)
+    error = np.sqrt(per_cell(ufl.inner(e, e)) / volume)
+    scale = np.sqrt(per_cell(ufl.inner(ufl.grad(fine), ufl.grad(fine))) / volume)
+    return error / mesh.comm.allreduce(scale.max(initial=0.0), op=MPI.MAX)
+
+
+def new_sizes(h: np.ndarray, eta: np.ndarray, tol: float, degree: int) -> np.ndarray:
+    """Equidistribution: the size that brings each cell's indicator to ``tol`` for an error
+    going as h^degree, within [SHRINK, GROW] of the old one."""
+    factor = (tol / np.maximum(eta, 1e-300)) ** (1.0 / degree)
+    return h * np.clip(factor, SHRINK, GROW)
+
+
+def cell_corners(domain: Domain) -> np.ndarray:
+    """(owned cells, 4, 3): the corners of the owned cells (the first 4 geometry nodes of a
+    curved tetrahedron are its vertices)."""
+    mesh = domain.mesh
+    owned = mesh.topology.index_map(3).size_local
+    return mesh.geometry.x[mesh.geometry.dofmap[:owned, :4]]
+
+
+def mean_edge(corners: np.ndarray) -> np.ndarray:
+    """Each tetrahedron's mean edge length: the size gmsh meshes to."""
+    pairs = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    return np.mean([np.linalg.norm(corners[:, i] - corners[:, j], axis=1) for i, j in pairs], 0)
+
+
+def gathered(comm: MPI.Comm, corners: np.ndarray, sizes: np.ndarray) -> CellSizes | None:
+    """The cells and their sizes on rank 0, where gmsh meshes (None elsewhere)."""
+    all_corners, all_sizes = comm.gather(corners, root=0), comm.gather(sizes, root=0)
+    if comm.rank != 0:
+        return None
+    return CellSizes(vertices=np.concatenate(all_corners), sizes=np.concatenate(all_sizes))
+
+
+def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domain, list[Round]]:
+    """The loop: the last mesh it made and its rounds."""
+    given = stages.inputs(case)
+    up, _ = accuracy.one_degree_up(given)
+    spec, degree = case.mesh, given.charge.order
+    rounds, wanted = [], None
+    with timer.stage("mesh", f"adaptive meshing to {spec.accuracy:g} (charge sector, P{degree})"):
+        for number in range(1, spec.adapt_rounds + 1):
+            start = time.perf_counter()
+            domain = build_domain(case, comm, wanted=wanted)
+            if domain.report.model_kind == "thin-layer":
+                raise CaseError("adapts the full model's mesh only", "mesh.adapt")
+            coarse = charge.solve_charge(domain, given.charge)
+            fine = charge.solve_charge(domain, up.charge)
+            E, rho = relative_errors(
+                charge_summary.summarize(coarse).to_dict(), charge_summary.summarize(fine).to_dict()
+            )
+            cells = domain.mesh.topology.index_map(3).size_global
+            rounds.append(Round(number, cells, E, rho, time.perf_counter() - start))
+            log.info(
+                "adapt round %d: %d cells, estimated max |E| error %.3g, surface rho error %.3g",
+                number,
+                cells,
+                E,
+                rho,
+            )
+            if max(E, rho) <= spec.accuracy:
+                log.info("adapt: accuracy %g met", spec.accuracy)
+                break
+            corners = cell_corners(domain)
+            h = mean_edge(corners)
+            sizes = new_sizes(h, indicator(coarse.phi, fine.phi, degree + 1), spec.accuracy, degree)
+            expected = comm.allreduce(float(np.sum((h / np.minimum(sizes, h)) ** 3)), op=MPI.SUM)
+            if expected > spec.max_cells:
+                log.warning(
+                    "adapt: stopped at %.3g relative error: the next mesh (about %d cells) would "
+                    "exceed mesh.max_cells = %d",
+                    max(E, rho),
+                    expected,
+                    spec.max_cells,
+                )
+                break
+            if number == spec.adapt_rounds:
+                log.warning("adapt: accuracy not met in mesh.adapt_rounds = %d", number)
+                break
+            wanted = gathered(comm, corners, sizes)
+    return domain, rounds
+
+
+def table(rounds: list[Round]) -> list[dict]:
+    """summary.json mesh.adapt."""
+    return [asdict(r) for r in rounds]
