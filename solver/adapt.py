@@ -66,6 +66,13 @@ def indicator(coarse: fem.Function, fine: fem.Function, degree: int) -> np.ndarr
     return error / mesh.comm.allreduce(scale.max(initial=0.0), op=MPI.MAX)
 
 
+def calibrated(eta: np.ndarray, error: float, comm: MPI.Comm) -> np.ndarray:
+    """The indicator scaled so that its largest value is the estimated ``error`` of the
+    headline numbers: the indicator says where the error is, the estimate how large (the
+    extremes sit in the cells with the largest indicator, and a cell RMS underrates them)."""
+    return eta * (error / max(comm.allreduce(eta.max(initial=0.0), op=MPI.MAX), 1e-300))
+
+
 def new_sizes(h: np.ndarray, eta: np.ndarray, tol: float, degree: int) -> np.ndarray:
     """Equidistribution: the size that brings each cell's indicator to ``tol`` for an error
     going as h^degree, within [SHRINK, GROW] of the old one."""
@@ -78,7 +85,7 @@ def cell_corners(domain: Domain) -> np.ndarray:
     curved tetrahedron are its vertices)."""
     mesh = domain.mesh
     owned = mesh.topology.index_map(3).size_local
-    return mesh.geometry.x[mesh.geometry.dofmap[:owned, :4]]
+    return mesh.geometry.x[mesh.geometry.dofmaps[0][:owned, :4]]
 
 
 def mean_edge(corners: np.ndarray) -> np.ndarray:
@@ -126,7 +133,8 @@ def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domai
                 break
             corners = cell_corners(domain)
             h = mean_edge(corners)
-            sizes = new_sizes(h, indicator(coarse.phi, fine.phi, degree + 1), spec.accuracy, degree)
+            eta = calibrated(indicator(coarse.phi, fine.phi, degree + 1), max(E, rho), comm)
+            sizes = new_sizes(h, eta, spec.accuracy, degree)
             expected = comm.allreduce(float(np.sum((h / np.minimum(sizes, h)) ** 3)), op=MPI.SUM)
             if expected > spec.max_cells:
                 log.warning(
