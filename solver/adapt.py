@@ -38,6 +38,15 @@ class Round:
     seconds: float
 
 
+def charge_pair(domain: Domain, given: stages.Inputs, up: stages.Inputs):
+    """The charge sector at degree k and k+1 on ``domain``, and the relative errors of max |E|
+    and the surface rho at degree k."""
+    coarse = charge.solve_charge(domain, given.charge)
+    fine = charge.solve_charge(domain, up.charge)
+    summaries = [charge_summary.summarize(s).to_dict() for s in (coarse, fine)]
+    return coarse, fine, relative_errors(*summaries)
+
+
 def relative_errors(coarse: dict, fine: dict) -> tuple[float, float]:
     """(max |E|, surface rho) relative errors of the degree-k charge summary ``coarse`` against
     the degree-(k+1) one ``fine``."""
@@ -114,11 +123,7 @@ def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domai
             domain = build_domain(case, comm, wanted=wanted)
             if domain.report.model_kind == "thin-layer":
                 raise CaseError("adapts the full model's mesh only", "mesh.adapt")
-            coarse = charge.solve_charge(domain, given.charge)
-            fine = charge.solve_charge(domain, up.charge)
-            E, rho = relative_errors(
-                charge_summary.summarize(coarse).to_dict(), charge_summary.summarize(fine).to_dict()
-            )
+            coarse, fine, (E, rho) = charge_pair(domain, given, up)
             cells = domain.mesh.topology.index_map(3).size_global
             rounds.append(Round(number, cells, E, rho, time.perf_counter() - start))
             log.info(
