@@ -53,7 +53,7 @@ def test_two_rounds_refine_the_corners():
     assert second.surface_rho_error < first.surface_rho_error
 
     corners = adapt.cell_corners(domain)
-    h, middle = adapt.mean_edge(corners), np.abs(corners.mean(axis=1))
+    h, middle = adapt.cell_size(corners), np.abs(corners.mean(axis=1))
     inside = middle.max(axis=1) < 0.5 * SIDE
     near_corner = inside & (middle.min(axis=1) > 0.5 * SIDE - 1.0)
     near_face_centre = inside & (middle.max(axis=1) > 0.5 * SIDE - 1.0)
