@@ -65,6 +65,7 @@ class MeshSummary:
     outer_radius_m: float
     center_m: list[float]
     seconds: float
+    adapt: list[dict] | None = None  # the adaptive loop's rounds (solver/adapt.py)
 
 
 @dataclass
@@ -113,7 +114,7 @@ class Summary:
             "case": self.case,
             "material": self.material,
             "geometry": asdict(self.geometry),
-            "mesh": asdict(self.mesh),
+            "mesh": {k: v for k, v in asdict(self.mesh).items() if k != "adapt" or v is not None},
         }
         for name in SECTIONS:
             value = getattr(self, name)
