@@ -17,15 +17,9 @@ import gmsh
 import numpy as np
 
 from giantatom.case import Case
-from giantatom.meshes.curvature import by_size, surface_sizes
 
 if TYPE_CHECKING:
     from giantatom.meshes.model import GeometryModel
-
-
-# lambda: how deep the fine size of a curved surface reaches (the charge layer's depth; deeper
-# and outside the field is smooth on the body's scale)
-CURVED_DEPTH = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,29 +81,8 @@ def lambda_size_field(
     outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
     body_volumes = [v for vols in model.body_volumes for v in vols]
     restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]
-    if spec.adapt:  # the adaptive loop: finer where the surface curves, from the first mesh
-        surfaces = [s for surfs in model.body_surfaces for s in surfs]
-        sizes = surface_sizes(surfaces, spec.accuracy)
-        restricted += curved_surface_fields(sizes, spec.surface_size, h_far, spec.growth)
     restricted += [size_view_field(cells) for cells in wanted or []]
     _background(restricted, 16, h_far)
-
-
-def curved_surface_fields(
-    sizes: dict[int, float], h_surface: float, h_far: float, growth: float
-) -> list[int]:
-    """Threshold fields for the surfaces whose own size (meshes/curvature.py) is below
-    ``h_surface``: that size within CURVED_DEPTH of them on both sides, growing away."""
-    fields = gmsh.model.mesh.field
-    thresholds = []
-    for size, surfaces in by_size(sizes).items():
-        if size >= h_surface:
-            continue
-        distance = fields.add("Distance")
-        fields.setNumbers(distance, "SurfacesList", surfaces)
-        fields.setNumber(distance, "Sampling", 100)
-        thresholds.append(_threshold(distance, size, h_far, CURVED_DEPTH, growth))
-    return thresholds
 
 
 def _background(sizes: list[int], curvature: int, h_far: float) -> int:

@@ -2,14 +2,14 @@
 mesh (accuracy.py's estimate), stop when max |E| and the surface rho are within ``accuracy``
 (relative) or the budget is spent, else remesh finer where the local error is.
 
-First mesh: the case's size, finer on curved surfaces by their own radius of curvature
-(meshes/curvature.py: the fillets of a rounded cube get the size the accuracy fit gives them).
-Indicator, nearer to the local numbers it controls than an RMS: per cell K, the largest
-|E_k - E_(k+1)| at the nodes of K relative to max |E_(k+1)|, and in the bodies the largest
-|rho_k - rho_(k+1)| relative to max |rho_(k+1)| on the surface. Cells above ``accuracy`` are
-refined to h (accuracy / eta_K)^(1/k) (E converges as h^k), at most by SHRINK a round; the
-others are left to the fields of the rounds before (no coarsening, no drift: only the refined
-cells are passed on, and every round's refinement is kept). gmsh remeshes the geometry rebuilt
+Indicator, aimed at the extremes it controls: per cell K, the largest |E_k - E_(k+1)| at the
+nodes of K relative to max |E_(k+1)|, counted only where K could hold the maximum (its |E|,
+give or take REACH times that error, within ``accuracy`` of max |E|); and on the surface cells
+the same for rho relative to max |rho| on the surface, where K could hold one of its extremes.
+Elsewhere an error does not move the headline numbers. Cells above ``accuracy`` are refined
+to h (accuracy / eta_K)^(1/k) (E converges as h^k), by SHRINK to STEP a round; the others are
+left to the rounds before (no coarsening, no drift: only the refined cells get a size, and
+every round's sizes are kept). gmsh remeshes the geometry rebuilt
 from the case with these sizes given on the old cells (meshes/sizes.py), combined (Min) with
 the case's size field: curved surfaces stay exact.
 """
@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from giantatom import accuracy, charge, charge_summary, stages
-from giantatom.backend import MPI, fem
+from giantatom.backend import MPI, dolfinx, fem
 from giantatom.case import Case
 from giantatom.charge import ChargeSolution
 from giantatom.domain import Domain, build_domain
@@ -31,7 +31,14 @@ from giantatom.meshes.sizes import CellSizes
 # The most one round shrinks a cell: the estimate on a coarse mesh is erratic (rounded cube,
 # P2: 3.75 and 6.93 relative at uniform sizes 1.0 and 0.7), and with 1/4 the first round
 # overshot (README "Adaptive meshing").
-SHRINK = 0.5
+SHRINK, STEP = 0.5, 0.8
+# A cell counts for an extreme when its value, give or take this many times its local error,
+# comes within the accuracy of the extreme (the error of degree k is estimated, not bounded).
+REACH = 2.0
+# Wanted size of the cells not refined (lambda): larger than any, so the Min leaves them to
+# the rounds before and the case's field. Every cell is in the view (a point in none costs
+# gmsh a slow search: a few marked cells alone made meshing crawl).
+UNREFINED = 1.0e3
 HEADLINE = ("E_max_V_m", "surface_rho_min_C_m3", "surface_rho_max_C_m3")
 
 
@@ -72,39 +79,68 @@ def relative_errors(coarse: dict, fine: dict) -> tuple[float, float]:
     return E, rho
 
 
-def cellwise_max(domain: Domain, expr, degree: int, shape: tuple, cells=None) -> np.ndarray:
-    """Per owned cell: the largest |expr| at the nodes of a DG ``degree`` space (0 outside
-    ``cells`` where given)."""
+def nodal(domain: Domain, expr, degree: int, shape: tuple, cells=None) -> np.ndarray:
+    """(owned cells, nodes, components): ``expr`` at the nodes of a DG ``degree`` space (zero
+    outside ``cells`` where given)."""
     W = fem.functionspace(domain.mesh, ("DG", degree, shape))
     f = fem.Function(W)
     points = W.element.interpolation_points
     expression = fem.Expression(expr, points() if callable(points) else points)
     f.interpolate(expression) if cells is None else f.interpolate(expression, cells0=cells)
     owned = domain.mesh.topology.index_map(3).size_local
-    values = f.x.array.reshape(-1, W.dofmap.bs)[W.dofmap.list[:owned]]
-    return np.linalg.norm(values, axis=2).max(axis=1)
+    return f.x.array.reshape(-1, W.dofmap.bs)[W.dofmap.list[:owned]]
 
 
-def indicator(coarse: ChargeSolution, fine: ChargeSolution, scales: dict) -> np.ndarray:
-    """Per owned cell: the larger of the local relative errors of E and of rho (module doc);
+def surface_cells(domain: Domain, tag: int) -> np.ndarray:
+    """The cells of body ``tag`` with a facet on its surface (local indices)."""
+    topology = domain.mesh.topology
+    topology.create_connectivity(2, 3)
+    touching = dolfinx.mesh.compute_incident_entities(topology, domain.surface_facets(tag), 2, 3)
+    return np.intersect1d(touching, domain.body_cells(tag))
+
+
+def indicator(coarse: ChargeSolution, fine: ChargeSolution, scales: dict, tol: float) -> np.ndarray:
+    """Per owned cell: the local relative error of E where the cell could hold max |E|, and
+    of rho where a surface cell could hold one of its extremes (module doc), else 0.
     ``scales``: the degree-(k+1) headline numbers."""
     domain, degree = fine.domain, fine.inputs.order
-    E_error = fine.electric_field(fine.phi) - coarse.electric_field(coarse.phi)
-    eta = cellwise_max(domain, E_error, degree - 1, (3,)) / abs(scales["E_max_V_m"])
-    rho_scale = max(abs(scales["surface_rho_min_C_m3"]), abs(scales["surface_rho_max_C_m3"]))
+    E_max = abs(scales["E_max_V_m"])
+    E = np.linalg.norm(nodal(domain, fine.electric_field(fine.phi), degree - 1, (3,)), axis=2)
+    error = fine.electric_field(fine.phi) - coarse.electric_field(coarse.phi)
+    E_error = np.linalg.norm(nodal(domain, error, degree - 1, (3,)), axis=2).max(axis=1) / E_max
+    # could this cell's |E|, give or take REACH times its error, be within tol of the maximum?
+    eta = np.where(E.max(axis=1) / E_max + REACH * E_error >= 1.0 - tol, E_error, 0.0)
+    low, high = scales["surface_rho_min_C_m3"], scales["surface_rho_max_C_m3"]
+    scale = max(abs(low), abs(high))
     for m, tag in enumerate(domain.body_tags):
-        rho_error = fine.density(m) - coarse.density(m)
-        cells = domain.body_cells(tag)
-        rho = cellwise_max(domain, rho_error, degree, (), cells) / rho_scale
-        eta = np.maximum(eta, rho)
+        cells = surface_cells(domain, tag)
+        cells = cells[cells < len(eta)]  # owned
+        rho = nodal(domain, fine.density(m), degree, (), cells)[cells, :, 0]
+        rho_error = nodal(domain, fine.density(m) - coarse.density(m), degree, (), cells)
+        rho_error = np.abs(rho_error[cells, :, 0]).max(axis=1) / scale
+        reach = REACH * rho_error * scale
+        near = (rho.min(axis=1) - reach <= low + tol * scale) | (
+            rho.max(axis=1) + reach >= high - tol * scale
+        )
+        eta[cells] = np.maximum(eta[cells], np.where(near, rho_error, 0.0))
     return eta
 
 
+def marked(eta: np.ndarray, tol: float, comm: MPI.Comm) -> np.ndarray:
+    """The cells to refine: those above ``tol``; if none is (the estimate is above it while
+    no single cell is: the closure's global error), the cells above half the largest."""
+    refine = eta > tol
+    if comm.allreduce(int(refine.sum()), op=MPI.SUM) == 0:
+        largest = comm.allreduce(float(eta.max(initial=0.0)), op=MPI.MAX)
+        refine = (eta > 0.0) & (eta >= 0.5 * largest)
+    return refine
+
+
 def new_sizes(h: np.ndarray, eta: np.ndarray, tol: float, degree: int) -> np.ndarray:
-    """The size that brings a cell's local error ``eta`` to ``tol`` for an error going as
-    h^degree, shrinking by SHRINK at most; never larger than ``h``."""
+    """New sizes of marked cells: the size that brings a cell's local error ``eta`` to ``tol``
+    for an error going as h^degree, shrinking by SHRINK at most and by STEP at least."""
     factor = (tol / np.maximum(eta, 1e-300)) ** (1.0 / degree)
-    return h * np.clip(factor, SHRINK, 1.0)
+    return h * np.clip(factor, SHRINK, STEP)
 
 
 def cell_corners(domain: Domain) -> np.ndarray:
@@ -150,8 +186,8 @@ def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domai
                 raise CaseError("adapts the full model's mesh only", "mesh.adapt")
             coarse, fine, (values, values_up) = charge_pair(domain, given, up)
             E, rho = relative_errors(values, values_up)
-            eta = indicator(coarse, fine, values_up)
-            refine = eta > spec.accuracy
+            eta = indicator(coarse, fine, values_up, spec.accuracy)
+            refine = marked(eta, spec.accuracy, comm)
             cells = domain.mesh.topology.index_map(3).size_global
             refined = comm.allreduce(int(refine.sum()), op=MPI.SUM)
             seconds = time.perf_counter() - start
@@ -164,8 +200,8 @@ def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domai
             if max(E, rho) <= spec.accuracy:
                 log.info("adapt: accuracy %g met", spec.accuracy)
                 break
-            corners = cell_corners(domain)[refine]
-            h = cell_size(corners)
+            corners = cell_corners(domain)
+            h = cell_size(corners[refine])
             sizes = new_sizes(h, eta[refine], spec.accuracy, degree)
             added = comm.allreduce(float(np.sum((h / sizes) ** 3 - 1.0)), op=MPI.SUM)
             if cells + added > spec.max_cells:
@@ -178,7 +214,9 @@ def adapted_domain(case: Case, comm: MPI.Comm, timer: StageTimer) -> tuple[Domai
             if number == spec.adapt_rounds:
                 log.warning("adapt: accuracy not met in mesh.adapt_rounds = %d", number)
                 break
-            wanted.append(gathered(comm, corners, sizes))
+            all_sizes = np.full(len(refine), UNREFINED)
+            all_sizes[refine] = sizes
+            wanted.append(gathered(comm, corners, all_sizes))
     return domain, rounds
 
 

@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from giantatom import adapt
+from giantatom import adapt, meshes
 from giantatom.backend import MPI
 from giantatom.case import parse_case
 from giantatom.errors import CaseError
 from giantatom.log import StageTimer
+from giantatom.mesh_choice import SIZE_MAX
+from giantatom.meshes.curvature import radius_of_curvature, surface_sizes
 from support import body_case
 
 SIDE, FILLET = 2.5, 0.5  # lambda
@@ -18,10 +20,25 @@ CUBE = f'shape = "box"\nsize = [{SIDE}, {SIDE}, {SIDE}]\nfillet = {FILLET}'
 
 
 def test_sizes_equidistribute_within_clip():
-    h = np.ones(4)
-    eta = np.array([1e-6, 0.01, 0.03, 100.0])
+    h = np.ones(3)
+    eta = np.array([0.005, 0.03, 100.0])  # marked cells (fallback: below tol)
     sizes = adapt.new_sizes(h, eta, tol=0.01, degree=3)
-    assert sizes == pytest.approx([1.0, 1.0, (1 / 3) ** (1 / 3), adapt.SHRINK])
+    assert sizes == pytest.approx([adapt.STEP, (1 / 3) ** (1 / 3), adapt.SHRINK])
+
+
+def test_curved_surfaces_get_their_own_size():
+    """The rounded cube's fillets (radius 0.5 lambda) get the accuracy fit's size for their
+    curvature, its flat faces the coarsest size."""
+    case = parse_case(body_case(CUBE, surface_size=1.0), Path("/tmp/adapt.toml"))
+    with meshes.gmsh_session():
+        model = meshes.build_geometry(case)
+        surfaces = model.body_surfaces[0]
+        radii = np.array([radius_of_curvature(s) for s in surfaces])
+        sizes = surface_sizes(surfaces, 0.01)
+    flat = np.isinf(radii)
+    assert flat.sum() == 6 and radii[~flat] == pytest.approx(FILLET)  # 12 edges, 8 corners
+    assert all(sizes[s] == SIZE_MAX for s in np.array(surfaces)[flat])
+    assert all(0.2 < sizes[s] < 0.5 for s in np.array(surfaces)[~flat])
 
 
 def test_relative_errors():
@@ -39,24 +56,27 @@ def test_bad_keys_name_the_key(keys, message):
     assert "mesh.adapt" in str(err.value) and message in str(err.value)
 
 
-def test_two_rounds_refine_the_corners():
-    """Two rounds on a rounded cube: the estimated errors fall, and the cells get smaller at the
-    corners (where E peaks and the indicator is large) than at the face centres."""
-    mesh = dict(surface_size=0.8, layer=1.0, far_field=2.2, order=2, accuracy=0.3)
+def test_two_rounds_refine_the_edges_and_corners():
+    """Two rounds on a rounded cube: the estimated errors fall, and the cells refined (locally
+    above the accuracy) sit at the fillets, not at the face centres."""
+    mesh = dict(surface_size=0.8, layer=1.0, far_field=2.2, order=2, accuracy=0.2)
     text = body_case(CUBE, adapt="true", adapt_rounds=2, **mesh)
     case = parse_case(text, Path("/tmp/adapt.toml"))
     domain, rounds = adapt.adapted_domain(case, MPI.COMM_WORLD, StageTimer())
     assert [r.round for r in rounds] == [1, 2]
     first, second = rounds
+    assert first.E_max_error > case.mesh.accuracy  # else the loop would have stopped
+    assert 0 < first.refined_cells < 0.6 * first.cells
     assert second.cells > first.cells
-    assert second.E_max_error < 0.5 * first.E_max_error
+    assert second.E_max_error < 0.7 * first.E_max_error
     assert second.surface_rho_error < first.surface_rho_error
 
     corners = adapt.cell_corners(domain)
     h, middle = adapt.cell_size(corners), np.abs(corners.mean(axis=1))
     inside = middle.max(axis=1) < 0.5 * SIDE
-    near_corner = inside & (middle.min(axis=1) > 0.5 * SIDE - 1.0)
-    near_face_centre = inside & (middle.max(axis=1) > 0.5 * SIDE - 1.0)
+    # within a fillet's reach of an edge: two coordinates near the half side
+    near_edge = inside & (np.sort(middle, axis=1)[:, 1] > 0.5 * SIDE - FILLET)
+    near_face_centre = inside & (middle.max(axis=1) > 0.5 * SIDE - 0.5)
     near_face_centre &= np.sort(middle, axis=1)[:, 1] < 0.5
-    assert near_corner.any() and near_face_centre.any()
-    assert np.mean(h[near_corner]) < 0.7 * np.mean(h[near_face_centre])
+    assert near_edge.any() and near_face_centre.any()
+    assert np.mean(h[near_edge]) < 0.7 * np.mean(h[near_face_centre])
