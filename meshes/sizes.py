@@ -81,7 +81,7 @@ def lambda_size_field(
     outside = _threshold(distance, spec.surface_size, h_far, min(spec.layer, 1.0), spec.growth)
     body_volumes = [v for vols in model.body_volumes for v in vols]
     restricted = [_restrict(inside, body_volumes), _restrict(outside, model.vacuum_volumes)]
-    restricted += [size_view_field(cells) for cells in wanted or []]
+    restricted += [size_view_field(dilated(cells)) for cells in wanted or []]
     _background(restricted, 16, h_far)
 
 
@@ -133,6 +133,18 @@ def extend_surface_sizes(model: "GeometryModel", case: Case, distance_field: int
     fields.setNumbers(combined, "FieldsList", [distance_field, extend])
     fields.setAsBackgroundMesh(combined)
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+
+
+def dilated(wanted: CellSizes) -> CellSizes:
+    """Each cell's size also on the cells that share a vertex with it (the smallest there):
+    a curved surface bulges out of the old body cells into the old vacuum cells, so the sizes
+    of the body's cells alone would miss the surface they were refined for."""
+    corners = wanted.vertices.reshape(-1, 3)
+    _, vertex = np.unique(np.round(corners, 9), axis=0, return_inverse=True)
+    vertex = vertex.reshape(-1, 4)
+    smallest = np.full(vertex.max() + 1, np.inf)
+    np.minimum.at(smallest, vertex.ravel(), np.repeat(wanted.sizes, 4))
+    return CellSizes(wanted.vertices, smallest[vertex].min(axis=1))
 
 
 def size_view_field(wanted: CellSizes) -> int:

@@ -13,6 +13,7 @@ from giantatom.errors import CaseError
 from giantatom.log import StageTimer
 from giantatom.mesh_choice import SIZE_MAX
 from giantatom.meshes.curvature import radius_of_curvature, surface_sizes
+from giantatom.meshes.sizes import CellSizes, dilated
 from support import body_case
 
 SIDE, FILLET = 2.5, 0.5  # lambda
@@ -24,6 +25,15 @@ def test_sizes_equidistribute_within_clip():
     eta = np.array([0.005, 0.03, 100.0])  # marked cells (fallback: below tol)
     sizes = adapt.new_sizes(h, eta, tol=0.01, degree=3)
     assert sizes == pytest.approx([adapt.STEP, (1 / 3) ** (1 / 3), adapt.SHRINK])
+
+
+def test_sizes_reach_the_cells_around():
+    """A refined cell's size reaches the cells sharing a vertex with it (the curved surface
+    bulges into the old vacuum cells), and no further."""
+    tetrahedron = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=float)
+    cells = np.stack([tetrahedron, tetrahedron + np.array([0, 0, 1]), tetrahedron + 5.0])
+    wanted = CellSizes(cells, np.array([0.1, 1e3, 1e3]))
+    assert dilated(wanted).sizes == pytest.approx([0.1, 0.1, 1e3])
 
 
 def test_curved_surfaces_get_their_own_size():
