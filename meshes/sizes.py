@@ -136,15 +136,17 @@ def extend_surface_sizes(model: "GeometryModel", case: Case, distance_field: int
 
 
 def dilated(wanted: CellSizes) -> CellSizes:
-    """Each cell's size also on the cells that share a vertex with it (the smallest there):
-    a curved surface bulges out of the old body cells into the old vacuum cells, so the sizes
-    of the body's cells alone would miss the surface they were refined for."""
-    corners = wanted.vertices.reshape(-1, 3)
-    _, vertex = np.unique(np.round(corners, 9), axis=0, return_inverse=True)
-    vertex = vertex.reshape(-1, 4)
-    smallest = np.full(vertex.max() + 1, np.inf)
-    np.minimum.at(smallest, vertex.ravel(), np.repeat(wanted.sizes, 4))
-    return CellSizes(wanted.vertices, smallest[vertex].min(axis=1))
+    """Each cell's size also on the cells across its faces (the smaller there): a curved
+    surface bulges out of the old body cells into the old vacuum cells across it, so the sizes
+    of the body's cells alone would miss the surface they were refined for. (Across vertices
+    too reached 20 to 30 neighbours a cell: 69 cells refined made 7.5k cells 46k.)"""
+    _, vertex = np.unique(np.round(wanted.vertices.reshape(-1, 3), 9), axis=0, return_inverse=True)
+    opposite = [[1, 2, 3], [0, 2, 3], [0, 1, 3], [0, 1, 2]]  # the face opposite each corner
+    faces = np.sort(vertex.reshape(-1, 4)[:, opposite], axis=2).reshape(-1, 3)
+    _, face = np.unique(faces, axis=0, return_inverse=True)
+    smallest = np.full(face.max() + 1, np.inf)
+    np.minimum.at(smallest, face, np.repeat(wanted.sizes, 4))
+    return CellSizes(wanted.vertices, smallest[face.reshape(-1, 4)].min(axis=1))
 
 
 def size_view_field(wanted: CellSizes) -> int:

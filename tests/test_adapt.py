@@ -28,12 +28,14 @@ def test_sizes_equidistribute_within_clip():
 
 
 def test_sizes_reach_the_cells_around():
-    """A refined cell's size reaches the cells sharing a vertex with it (the curved surface
-    bulges into the old vacuum cells), and no further."""
+    """A refined cell's size reaches the cells across its faces (the curved surface bulges
+    into the old vacuum cells), not those sharing only a vertex."""
     tetrahedron = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=float)
-    cells = np.stack([tetrahedron, tetrahedron + np.array([0, 0, 1]), tetrahedron + 5.0])
-    wanted = CellSizes(cells, np.array([0.1, 1e3, 1e3]))
-    assert dilated(wanted).sizes == pytest.approx([0.1, 0.1, 1e3])
+    across = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], dtype=float)
+    at_a_vertex = tetrahedron + np.array([0, 0, 1])
+    cells = np.stack([tetrahedron, across, at_a_vertex, tetrahedron + 5.0])
+    wanted = CellSizes(cells, np.array([0.1, 1e3, 1e3, 1e3]))
+    assert dilated(wanted).sizes == pytest.approx([0.1, 0.1, 1e3, 1e3])
 
 
 def test_curved_surfaces_get_their_own_size():
