@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--order", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--start", type=float, default=0.6)  # the loop's first surface size
-    parser.add_argument("--sizes", type=float, nargs="+", default=[0.6, 0.45, 0.35])
+    parser.add_argument("--sizes", type=float, nargs="*", default=[0.6, 0.45, 0.35])
     args = parser.parse_args()
     log_to_console()  # the loop's rounds as they come
     rounds, seconds = adaptive(args)

@@ -152,8 +152,8 @@ def cell_corners(domain: Domain) -> np.ndarray:
 
 
 # gmsh's tetrahedra (HXT) come out with a mean edge this many times the size they were meshed
-# to (measured: size 0.5 on a box, mean edge 0.673; less on graded meshes). Only the cells
-# refined are passed on, so the ratio scales their new sizes and does not compound.
+# to (measured: size 0.5 on a box, mean edge 0.673; less on graded meshes). Only the refined
+# cells get a size, so the ratio scales their new sizes and does not compound.
 EDGE_PER_SIZE = 1.35
 
 

@@ -9,6 +9,7 @@ import pytest
 from giantatom import adapt, meshes
 from giantatom.backend import MPI
 from giantatom.case import parse_case
+from giantatom.domain import build_domain
 from giantatom.errors import CaseError
 from giantatom.log import StageTimer
 from giantatom.mesh_choice import SIZE_MAX
@@ -68,14 +69,34 @@ def test_bad_keys_name_the_key(keys, message):
     assert "mesh.adapt" in str(err.value) and message in str(err.value)
 
 
-def test_two_rounds_refine_the_corners():
+def regions(domain) -> dict[str, int]:
+    """Cells of the rounded cube's mesh by where they are: on the fillets (within 0.3 lambda of
+    their surface, both sides) and around the middle of the faces (within 0.5 lambda of the
+    axes through the face centres, inside and out)."""
+    middle = np.abs(adapt.cell_corners(domain).mean(axis=1))
+    centre = 0.5 * SIDE - FILLET  # of the fillets' spheres and cylinders
+    rounded = np.sum(middle > centre, axis=1)  # 3: at a corner, 2: on an edge's fillet
+    outward = np.linalg.norm(np.maximum(middle - centre, 0.0), axis=1)
+    fillet = (rounded >= 2) & (np.abs(outward - FILLET) < 0.3)
+    face = (rounded == 1) & (np.sort(middle, axis=1)[:, 1] < 0.5) & (middle.max(axis=1) > 0.25)
+    return {"fillets": int(fillet.sum()), "faces": int(face.sum())}
+
+
+def test_two_rounds_refine_the_fillets(monkeypatch):
     """Two rounds on a rounded cube at P3: the estimated max |E| error falls below the target,
-    and the loop refined where |E| peaks, the corners, more than the middles of the edges
-    (the first mesh has the same size on both: the same fillet radius)."""
+    and most cells added sit on the fillets (edges and corners, where |E| peaks), not around
+    the middle of the faces (some do: on this coarse mesh the estimate there is large too)."""
+    meshes_made = []
+
+    def build_and_keep(*args, **kwargs):
+        meshes_made.append(build_domain(*args, **kwargs))
+        return meshes_made[-1]
+
+    monkeypatch.setattr(adapt, "build_domain", build_and_keep)
     mesh = dict(surface_size=0.8, layer=1.0, far_field=2.2, order=3, accuracy=0.02)
     text = body_case(CUBE, adapt="true", adapt_rounds=2, **mesh)
     case = parse_case(text, Path("/tmp/adapt.toml"))
-    domain, rounds = adapt.adapted_domain(case, MPI.COMM_WORLD, StageTimer())
+    _, rounds = adapt.adapted_domain(case, MPI.COMM_WORLD, StageTimer())
     assert [r.round for r in rounds] == [1, 2]
     first, second = rounds  # measured: 7,523 cells, 0.25; 13,231 cells, 0.011
     assert first.E_max_error > 2 * case.mesh.accuracy > second.E_max_error
@@ -83,11 +104,6 @@ def test_two_rounds_refine_the_corners():
     assert first.cells < second.cells < 2.5 * first.cells
     assert max(first.surface_rho_error, second.surface_rho_error) < case.mesh.accuracy
 
-    corners = adapt.cell_corners(domain)
-    h, middle = adapt.cell_size(corners), np.abs(corners.mean(axis=1))
-    inside = middle.max(axis=1) < 0.5 * SIDE
-    rounded = 0.5 * SIDE - FILLET - 0.3  # beyond it: on a fillet
-    at_corner = inside & (middle.min(axis=1) > rounded)
-    mid_edge = inside & (np.sort(middle, axis=1)[:, 1] > rounded) & (middle.min(axis=1) < 0.3)
-    assert at_corner.sum() > 10 and mid_edge.sum() > 10
-    assert np.mean(h[at_corner]) < 0.8 * np.mean(h[mid_edge])
+    before, after = (regions(domain) for domain in meshes_made)
+    added = {region: after[region] - before[region] for region in before}
+    assert added["fillets"] > 2 * added["faces"] > 0  # measured: 2,459 and 806
