@@ -81,7 +81,8 @@ def main() -> None:
     log_to_console()  # the loop's rounds as they come
     rounds, seconds = adaptive(args)
     truth = rounds[-1].values_up  # P(k+1) on the finest adaptive mesh
-    say(f"adaptive ({seconds:.0f} s), truth: P{args.order + 1} on round {rounds[-1].round}")
+    last = rounds[-1].round
+    say(f"adaptive ({seconds:.0f} s), truth: P{args.order + 1} on round {last}: {truth}")
     say("| round | cells | estimate max|E| | estimate rho | true max|E| | true rho | s |")
     for r in rounds:
         E, rho = adapt.relative_errors(r.values, truth)
