@@ -22,7 +22,12 @@ import numpy as np
 from giantatom.case import Case, check_lambda_resolution
 from giantatom.errors import CaseError, MeshError
 from giantatom.meshes.shapes import DimTags, build_shape
-from giantatom.meshes.sizes import extend_surface_sizes, geometric_size_field, lambda_size_field
+from giantatom.meshes.sizes import (
+    CellSizes,
+    extend_surface_sizes,
+    geometric_size_field,
+    lambda_size_field,
+)
 
 VACUUM = 1000
 OUTER = 1000
@@ -334,15 +339,18 @@ def _qualities(cells: list[np.ndarray], name: str) -> np.ndarray:
     return np.concatenate([gmsh.model.mesh.getElementQualities(t, name) for t in cells])
 
 
-def generate_mesh(model: GeometryModel, case: Case) -> MeshReport:
-    """Mesh the model in place (3D, then raise to the case's order) and report on it."""
+def generate_mesh(
+    model: GeometryModel, case: Case, wanted: list[CellSizes] | None = None
+) -> MeshReport:
+    """Mesh the model in place (3D, then raise to the case's order) and report on it; ``wanted``:
+    sizes on previous meshes (the adaptive loop), combined with the full model's size field."""
     start = time.perf_counter()
     smallest, half_diagonals = body_dimensions(model)
     kind = model_kind(case, smallest)
     if kind == "thin-layer":
         geometric = geometric_size_field(model, case, smallest, half_diagonals)
     else:
-        lambda_size_field(model, case)
+        lambda_size_field(model, case, wanted)
     gmsh.option.setNumber("Mesh.Algorithm", 6)  # Frontal-Delaunay surfaces
     gmsh.option.setNumber("Mesh.Algorithm3D", 10)  # HXT: fast, and deterministic on one thread
     # Threaded HXT is faster but not reproducible (the mesh changes from run to run): opt-in.

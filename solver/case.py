@@ -179,8 +179,16 @@ class MeshSpec(Checked):
     error_estimate: bool | str = param(boolean_or_auto, "auto")
     # relative accuracy of the headline numbers; chooses order, surface_size and layer
     accuracy: float | None = param(number(positive=True, optional=True), None)
+    # remesh where the local error is until `accuracy` is met (solver/adapt.py)
+    adapt: bool = param(boolean, False)
+    adapt_rounds: int = param(integer(minimum=1), 6)  # meshes solved on, the first included
+    max_cells: int = param(integer(minimum=1), 1_000_000)  # the loop's budget of tetrahedra
 
     def validate(self) -> None:
+        if self.adapt and self.accuracy is None:
+            self.fail("adapt", "needs mesh.accuracy, the relative accuracy the loop aims at")
+        if self.adapt and self.file is not None:
+            self.fail("adapt", "remeshes from the geometry: it cannot take a mesh.file")
         if self.accuracy is not None and self.accuracy >= 0.5:
             self.fail("accuracy", f"must be below 0.5 (relative, 0.01 = 1%), got {self.accuracy:g}")
         if self.accuracy is None and self.classic:

@@ -26,6 +26,7 @@ from giantatom.errors import CaseError
 from giantatom.log import log
 from giantatom.meshes.estimate import MeshEstimate, estimate_model
 from giantatom.meshes.model import body_dimensions, model_kind
+from giantatom.meshes.sizes import CellSizes
 from giantatom.parallel import available_memory, on_root
 
 
@@ -183,26 +184,33 @@ def log_estimate(estimate: MeshEstimate, available: float | None) -> None:
 
 
 def _mesh_on_root(
-    case: Case, msh_file: Path | None, ranks: int = 1, available: float | None = None
+    case: Case,
+    msh_file: Path | None,
+    ranks: int = 1,
+    available: float | None = None,
+    wanted: list[CellSizes] | None = None,
 ) -> meshes.MeshReport:
     model = meshes.build_geometry(case)
     magnetic_eps(case, model)
     log_estimate(estimate_model(model, case, ranks), available)
-    report = meshes.generate_mesh(model, case)
+    report = meshes.generate_mesh(model, case, wanted)
     if msh_file is not None:
         gmsh.option.setNumber("Mesh.Binary", 1)
         gmsh.write(str(msh_file))
     return report
 
 
-def build_domain(case: Case, comm: MPI.Comm, msh_file: Path | None = None) -> Domain:
+def build_domain(
+    case: Case, comm: MPI.Comm, msh_file: Path | None = None, wanted: list[CellSizes] | None = None
+) -> Domain:
     """Mesh on rank 0 (optionally saving the .msh) and distribute to every rank of ``comm``;
-    or read the saved mesh of ``[mesh] file``."""
+    or read the saved mesh of ``[mesh] file``. ``wanted``: sizes on previous meshes (rank 0;
+    the adaptive loop, giantatom.adapt)."""
     if case.mesh.file is not None:
         return read_domain(case, comm)
     available = available_memory(comm)
     with meshes.gmsh_session() if comm.rank == 0 else contextlib.nullcontext():
-        report = on_root(comm, lambda: _mesh_on_root(case, msh_file, comm.size, available))
+        report = on_root(comm, lambda: _mesh_on_root(case, msh_file, comm.size, available, wanted))
         # Body surfaces are interior facets: integrals over them need both cells of every
         # facet on the rank that owns it, hence ghosted cells across shared facets.
         partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)

@@ -8,7 +8,7 @@ the stage modules.
 import time
 from pathlib import Path
 
-from giantatom import accuracy, backend, output, probes, stages
+from giantatom import accuracy, adapt, backend, output, probes, stages
 from giantatom.backend import MPI
 from giantatom.case import Case
 from giantatom.domain import Domain, build_domain
@@ -143,8 +143,12 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
     if case.mesh_choice is not None:  # what [mesh] accuracy (or its default) chose, and why
         log.info("mesh: %s", case.mesh_choice.describe())
     meshing = "reading the mesh" if case.mesh.file else "meshing (gmsh, rank 0) and distributing"
-    with timer.stage("mesh", meshing):
-        domain = build_domain(case, comm)
+    rounds = None
+    if case.mesh.adapt:  # remesh where the error is until [mesh] accuracy (solver/adapt.py)
+        domain, rounds = adapt.adapted_domain(case, comm, timer)
+    else:
+        with timer.stage("mesh", meshing):
+            domain = build_domain(case, comm)
     log_mesh(domain.report, case.geometry.unit, case.lambda_in_units)
     report = domain.report
     for line in probes.outside_domain(case, report.center, report.outer_radius):
@@ -169,6 +173,8 @@ def _solve(case: Case, comm: MPI.Comm, timer: StageTimer) -> Results:
     if sections.get("model") is not None:
         sections["model"] = ModelSummary(**sections["model"])
     summary = _summary(case, domain, solutions.dofs, **sections)
+    if rounds is not None:
+        summary.mesh.adapt = adapt.table(rounds)
     solved = {"charge": solutions.charge, "magnetic": solutions.magnetic, "spin": solutions.spin}
     return Results(
         case,

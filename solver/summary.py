@@ -69,6 +69,7 @@ class MeshSummary:
     # what the accuracy chose (order, surface_size, layer, magnetic_order) and from what radius
     # of curvature; "default": the case set no mesh keys (README "Choosing the mesh ...")
     chosen: dict[str, Any] | None = None
+    adapt: list[dict] | None = None  # the adaptive loop's rounds (solver/adapt.py)
 
 
 @dataclass
@@ -117,7 +118,7 @@ class Summary:
             "case": self.case,
             "material": self.material,
             "geometry": asdict(self.geometry),
-            "mesh": asdict(self.mesh),
+            "mesh": {k: v for k, v in asdict(self.mesh).items() if k != "adapt" or v is not None},
         }
         for name in SECTIONS:
             value = getattr(self, name)
