@@ -283,6 +283,8 @@ def _check(case) -> None:
             f"  mesh: {case.mesh.surface_size:g} lambda at the surface, {case.mesh.layer:g} "
             f"lambda deep, order {case.mesh.order}; closure {case.charge.closure}"
         )
+        if case.mesh_choice is not None:
+            print(f"  mesh chosen: {case.mesh_choice.describe()}")
     else:
         auto = case.model.kind == "auto"
         print(
