@@ -64,7 +64,7 @@ def spheres():
     """The sphere series on meshes of resolution 0.12 (P3) in an outer sphere at twice the
     radius (the neutral sphere has no field outside to resolve). The errors that depend on the
     mesh go as resolution^2: the largest, rho0 at x = 10, is 2.6e-4 here (5e-4 allowed; 1.8e-4
-    at the default 0.1, 7.1e-4 at 0.2); the fixture costs 0.6 of the default's time."""
+    at the default 0.1, 7.1e-4 at 0.2); three quarters of the default's time."""
     model = "resolution = 0.12"
     return {x: solve(thin_sphere(x, model=model, far_field=2)) for x in SIZES}
 
