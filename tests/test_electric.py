@@ -100,9 +100,11 @@ def test_wide_plate_screens_over_lambda():
     """A plate of thickness D = 2 lambda, 12 lambda wide, in a perpendicular field: inside,
     the field-induced part falls as cosh(z/lambda)/cosh(D/(2 lambda)) from its value at the
     faces along the middle axis. That face value is E_a for an infinitely wide plate; this
-    one's edges raise it by about 2% (O(D/width))."""
+    one's edges raise it by about 3% (O(D/width)). P3 with surface_size 0.7 (25k cells):
+    face +3.2 %, profile 0.3 % off (P3 0.5: +3.4 %, 0.13 %); P2 with 0.35 (109k cells, 1.6
+    times the time) gave +2.3 % and 1.5 %."""
     plate = 'shape = "box"\nsize = [12, 12, 2]'
-    mesh = {"surface_size": 0.35, "layer": 1.0, "far_field": 2.0}
+    mesh = {"surface_size": 0.7, "layer": 1.0, "far_field": 2.0, "order": 3}
     E_a = np.array([0.0, 0.0, 1e6])
     domain, [(up_sol, _), (down_sol, _)] = solve_fields(plate, [E_a, -E_a], **mesh)
     z = np.linspace(-1.0, 1.0, 21)
@@ -114,7 +116,7 @@ def test_wide_plate_screens_over_lambda():
         face = 0.5 * (induced[0] + induced[-1])
         print("induced/E_a", induced / 1e6, "face", face / 1e6)
         assert face == pytest.approx(1e6, rel=0.05)
-        assert np.max(np.abs(induced / face - np.cosh(z) / np.cosh(1.0))) < 0.02
+        assert np.max(np.abs(induced / face - np.cosh(z) / np.cosh(1.0))) < 0.01
 
 
 @pytest.mark.parametrize(
