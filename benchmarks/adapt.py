@@ -83,18 +83,18 @@ def main() -> None:
     truth = rounds[-1].values_up  # P(k+1) on the finest adaptive mesh
     last = rounds[-1].round
     say(f"adaptive ({seconds:.0f} s), truth: P{args.order + 1} on round {last}: {truth}")
-    say("| round | cells | estimate max|E| | estimate rho | true max|E| | true rho | s |")
+    say("| round | cells | estimate max|E| | estimate rho | true max|E| | true rho | s | P_k |")
     for r in rounds:
         E, rho = adapt.relative_errors(r.values, truth)
         say(
             f"| {r.round} | {r.cells} | {r.E_max_error:.2e} | {r.surface_rho_error:.2e} | "
-            f"{E:.2e} | {rho:.2e} | {r.seconds:.0f} |"
+            f"{E:.2e} | {rho:.2e} | {r.seconds:.0f} | {r.values} |"
         )
-    say("| uniform size | cells | true max|E| | true rho | s |")
+    say("| uniform size | cells | true max|E| | true rho | s | P_k |")
     for size in args.sizes:
         cells, values, seconds = uniform(args, size)
         E, rho = adapt.relative_errors(values, truth)
-        say(f"| {size} | {cells} | {E:.2e} | {rho:.2e} | {seconds:.0f} |")
+        say(f"| {size} | {cells} | {E:.2e} | {rho:.2e} | {seconds:.0f} | {values} |")
 
 
 if __name__ == "__main__":
