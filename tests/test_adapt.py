@@ -89,7 +89,8 @@ def regions(domain) -> dict[str, int]:
 def test_two_rounds_refine_the_fillets(monkeypatch):
     """Two rounds on a rounded cube at P3: the estimated max |E| error falls below the target,
     and most cells added sit on the fillets (edges and corners, where |E| peaks), not around
-    the middle of the faces (some do: on this coarse mesh the estimate there is large too)."""
+    the middle of the faces (some do: on this coarse mesh the estimate there is large too),
+    though the first mesh already has the fillets at their radius (0.5), the faces at 0.8."""
     meshes_made = []
 
     def build_and_keep(*args, **kwargs):
@@ -102,7 +103,7 @@ def test_two_rounds_refine_the_fillets(monkeypatch):
     case = parse_case(text, Path("/tmp/adapt.toml"))
     _, rounds = adapt.adapted_domain(case, MPI.COMM_WORLD, StageTimer())
     assert [r.round for r in rounds] == [1, 2]
-    first, second = rounds  # measured: 7,523 cells, 0.25; 13,231 cells, 0.011
+    first, second = rounds  # measured: 8,242 cells, 0.17; 12,396 cells, 0.0024
     assert first.E_max_error > 2 * case.mesh.accuracy > second.E_max_error
     assert 0 < first.refined_cells < 0.3 * first.cells
     assert first.cells < second.cells < 2.5 * first.cells
@@ -110,4 +111,4 @@ def test_two_rounds_refine_the_fillets(monkeypatch):
 
     before, after = (regions(domain) for domain in meshes_made)
     added = {region: after[region] - before[region] for region in before}
-    assert added["fillets"] > 2 * added["faces"] > 0  # measured: 2,459 and 806
+    assert added["fillets"] > 1.3 * added["faces"] > 0  # measured: 1,469 and 881; 1,423, 863
