@@ -11,7 +11,9 @@ to h (accuracy / eta_K)^(1/k) (E converges as h^k), by SHRINK to STEP a round; t
 left to the rounds before (no coarsening, no drift: only the refined cells get a size, and
 every round's sizes are kept). gmsh remeshes the geometry rebuilt
 from the case with these sizes given on the old cells (meshes/sizes.py), combined (Min) with
-the case's size field: curved surfaces stay exact.
+the case's size field: curved surfaces stay exact. The first mesh is the case's, with the
+curved body surfaces finer than surface_size meshed at their radius (meshes/curvature.py
+curved_sizes): fillets need that much to be curved at all, the faces can start coarse.
 """
 
 import time

@@ -13,7 +13,7 @@ from giantatom.domain import build_domain
 from giantatom.errors import CaseError
 from giantatom.log import StageTimer
 from giantatom.mesh_choice import SIZE_MAX
-from giantatom.meshes.curvature import radius_of_curvature, surface_sizes
+from giantatom.meshes.curvature import curved_sizes, radius_of_curvature, surface_sizes
 from giantatom.meshes.sizes import CellSizes, dilated
 from support import body_case
 
@@ -41,17 +41,21 @@ def test_sizes_reach_the_cells_around():
 
 def test_curved_surfaces_get_their_own_size():
     """The rounded cube's fillets (radius 0.5 lambda) get the accuracy fit's size for their
-    curvature, its flat faces the coarsest size."""
+    curvature, its flat faces the coarsest size; the adaptive loop's first mesh gives the
+    fillets their radius where the surface size is coarser."""
     case = parse_case(body_case(CUBE, surface_size=1.0), Path("/tmp/adapt.toml"))
     with meshes.gmsh_session():
         model = meshes.build_geometry(case)
         surfaces = model.body_surfaces[0]
         radii = np.array([radius_of_curvature(s) for s in surfaces])
         sizes = surface_sizes(surfaces, 0.01)
+        start, finer = curved_sizes(surfaces, 1.0), curved_sizes(surfaces, 0.4)
     flat = np.isinf(radii)
     assert flat.sum() == 6 and radii[~flat] == pytest.approx(FILLET)  # 12 edges, 8 corners
     assert all(sizes[s] == SIZE_MAX for s in np.array(surfaces)[flat])
     assert all(0.2 < sizes[s] < 0.5 for s in np.array(surfaces)[~flat])
+    assert sorted(start) == sorted(np.array(surfaces)[~flat]) and finer == {}
+    assert list(start.values()) == pytest.approx([FILLET] * 20)
 
 
 def test_relative_errors():
@@ -85,7 +89,8 @@ def regions(domain) -> dict[str, int]:
 def test_two_rounds_refine_the_fillets(monkeypatch):
     """Two rounds on a rounded cube at P3: the estimated max |E| error falls below the target,
     and most cells added sit on the fillets (edges and corners, where |E| peaks), not around
-    the middle of the faces (some do: on this coarse mesh the estimate there is large too)."""
+    the middle of the faces (some do: on this coarse mesh the estimate there is large too),
+    though the first mesh already has the fillets at their radius (0.5), the faces at 0.8."""
     meshes_made = []
 
     def build_and_keep(*args, **kwargs):
@@ -98,7 +103,7 @@ def test_two_rounds_refine_the_fillets(monkeypatch):
     case = parse_case(text, Path("/tmp/adapt.toml"))
     _, rounds = adapt.adapted_domain(case, MPI.COMM_WORLD, StageTimer())
     assert [r.round for r in rounds] == [1, 2]
-    first, second = rounds  # measured: 7,523 cells, 0.25; 13,231 cells, 0.011
+    first, second = rounds  # measured: 8,242 cells, 0.17; 12,396 cells, 0.0024
     assert first.E_max_error > 2 * case.mesh.accuracy > second.E_max_error
     assert 0 < first.refined_cells < 0.3 * first.cells
     assert first.cells < second.cells < 2.5 * first.cells
@@ -106,4 +111,4 @@ def test_two_rounds_refine_the_fillets(monkeypatch):
 
     before, after = (regions(domain) for domain in meshes_made)
     added = {region: after[region] - before[region] for region in before}
-    assert added["fillets"] > 2 * added["faces"] > 0  # measured: 2,459 and 806
+    assert added["fillets"] > 1.3 * added["faces"] > 0  # measured: 1,469 and 881; 1,423, 863
