@@ -12,8 +12,7 @@ from giantatom.case import parse_case
 from giantatom.domain import build_domain
 from giantatom.errors import CaseError
 from giantatom.log import StageTimer
-from giantatom.mesh_choice import SIZE_MAX
-from giantatom.meshes.curvature import curved_sizes, radius_of_curvature, surface_sizes
+from giantatom.meshes.curvature import curved_sizes, radius_of_curvature
 from giantatom.meshes.sizes import CellSizes, dilated
 from support import body_case
 
@@ -40,20 +39,17 @@ def test_sizes_reach_the_cells_around():
 
 
 def test_curved_surfaces_get_their_own_size():
-    """The rounded cube's fillets (radius 0.5 lambda) get the accuracy fit's size for their
-    curvature, its flat faces the coarsest size; the adaptive loop's first mesh gives the
-    fillets their radius where the surface size is coarser."""
+    """The rounded cube's fillets (radius 0.5 lambda) are found curved, its flat faces flat;
+    the adaptive loop's first mesh gives the fillets their radius where the surface size is
+    coarser, and nothing where it is finer."""
     case = parse_case(body_case(CUBE, surface_size=1.0), Path("/tmp/adapt.toml"))
     with meshes.gmsh_session():
         model = meshes.build_geometry(case)
         surfaces = model.body_surfaces[0]
         radii = np.array([radius_of_curvature(s) for s in surfaces])
-        sizes = surface_sizes(surfaces, 0.01)
         start, finer = curved_sizes(surfaces, 1.0), curved_sizes(surfaces, 0.4)
     flat = np.isinf(radii)
     assert flat.sum() == 6 and radii[~flat] == pytest.approx(FILLET)  # 12 edges, 8 corners
-    assert all(sizes[s] == SIZE_MAX for s in np.array(surfaces)[flat])
-    assert all(0.2 < sizes[s] < 0.5 for s in np.array(surfaces)[~flat])
     assert sorted(start) == sorted(np.array(surfaces)[~flat]) and finer == {}
     assert list(start.values()) == pytest.approx([FILLET] * 20)
 
